@@ -16,6 +16,7 @@ import { benchVerify } from './verify';
 import { benchColdStart } from './coldStart';
 import { benchReads } from './reads';
 import { benchGateway } from './gateway';
+import { costTable } from './cost';
 import { round } from './stats';
 
 const quick = process.argv.includes('--quick');
@@ -87,9 +88,22 @@ async function main() {
       console.log(line([r.gatewayTtl, r.memoryTtl, r.requestsPerSecond, r.authorizerInvocations, r.dynamoReads], w4));
     }
 
+    const cost = costTable();
+    console.log('\nCost per million requests (USD, bodies <= 512 KB, 256 MB arm64 authorizer, 10 ms billed per invocation)');
+    const w5 = [18, 16, 10, 12, 12, 14, 10];
+    console.log(line(['gateway cache hit', 'memory cache hit', 'HTTP API', 'authorizer', 'DynamoDB', 'Keygate total', 'REST API'], w5));
+    for (const c of cost) {
+      console.log(
+        line(
+          [`${c.gatewayCacheHitRate * 100}%`, `${c.memoryCacheHitRate * 100}%`, c.httpApi.toFixed(2), c.lambda.toFixed(4), c.dynamo.toFixed(4), c.keygateTotal.toFixed(4), c.restApi.toFixed(2)],
+          w5,
+        ),
+      );
+    }
+
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, quick ? 'quick.json' : 'results.json');
-    writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), quick, verify, cold, gateway, reads }, null, 2));
+    writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), quick, verify, cold, gateway, reads, cost }, null, 2));
     console.log(`\nfigures written to ${file}`);
   } finally {
     await dynamo.stop();
