@@ -49,10 +49,10 @@ const ACCESS_LOG_FIELDS = {
   error: '$context.error.message',
 };
 
-class ParameterError extends Error {}
-
 function fail(name, message) {
-  throw new ParameterError(`Invalid deployment parameter "${name}": ${message}`);
+  const error = new Error(`Invalid deployment parameter "${name}": ${message}`);
+  error.stack = error.message; // the Framework prints the stack: show the message, not our internals
+  throw error;
 }
 
 function integer(name, raw, min, max) {

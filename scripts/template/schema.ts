@@ -73,6 +73,11 @@ function intrinsicName(value: unknown): string | undefined {
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::') || keys[0] === 'Condition') ? keys[0] : undefined;
 }
 
+type Shape = 'list' | 'object' | 'scalar';
+const valueShape = (value: unknown): Shape => (Array.isArray(value) ? 'list' : isObject(value) ? 'object' : 'scalar');
+const typeShape = (type: PropertyType): Shape =>
+  type.type === 'array' ? 'list' : type.type === 'ref' || type.type === 'map' || type.type === 'tag' ? 'object' : 'scalar';
+
 const TAG: Record<string, Property> = {
   Key: { type: { type: 'string' }, required: true },
   Value: { type: { type: 'string' }, required: true },
@@ -155,12 +160,21 @@ class Checker {
     }
   }
 
-  /** A value fits one of the accepted types (a property's current and previous types, union members). */
+  /**
+   * A value fits one of the accepted types (a property's current and previous types, union members).
+   * Many schemas allow `json` beside a structured type (e.g. DynamoDB KeySchema: list | json); the
+   * structured type is what CloudFormation documents, so a value shaped like it is held to it and
+   * `json` only accepts values of another shape.
+   */
   private value(item: unknown, types: PropertyType[], path: string, out: string[]) {
     const name = intrinsicName(item);
     if (name && name !== 'Condition') return; // resolved at deploy time
+    const candidates = types.flatMap((type) => (type.type === 'union' ? type.types : [type]));
+    const structured = candidates.filter((type) => type.type !== 'json');
+    const sameShape = structured.filter((type) => typeShape(type) === valueShape(item));
+    if (structured.length < candidates.length && sameShape.length === 0) return;
     let firstErrors: string[] | undefined;
-    for (const type of types.flatMap((type) => (type.type === 'union' ? type.types : [type]))) {
+    for (const type of [...sameShape, ...structured]) {
       const errors = this.against(item, type, path);
       if (errors.length === 0) return;
       firstErrors ??= errors;
