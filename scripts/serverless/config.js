@@ -130,7 +130,8 @@ function normalise(raw, stage) {
 
   const retainRaw = get('retainTable').toLowerCase();
   const retainTable = retainRaw === '' || retainRaw === 'auto' ? PRODUCTION_STAGES.includes(stage) : boolean('retainTable', retainRaw);
-  const maxKeyLifetimeDays = get('maxKeyLifetimeDays');
+  // Admin API settings: unset → not in the environment → the admin API's own default.
+  const optionalDays = (name, min) => (get(name) ? String(integer(name, get(name), min, 36500)) : NO_VALUE);
 
   return {
     stage,
@@ -159,7 +160,9 @@ function normalise(raw, stage) {
     keyPrefix: matching('keyPrefix', get('keyPrefix'), /^[a-z0-9]{2,10}$/, '2-10 characters a-z0-9'),
     memoryCacheTtl: String(integer('memoryCacheTtl', get('memoryCacheTtl'), 0, 3600)),
     logLevel: matching('logLevel', get('logLevel'), /^(debug|info|warn|error)$/, 'debug, info, warn or error'),
-    maxKeyLifetimeDays: maxKeyLifetimeDays ? String(integer('maxKeyLifetimeDays', maxKeyLifetimeDays, 1, 36500)) : NO_VALUE,
+    maxKeyLifetimeDays: optionalDays('maxKeyLifetimeDays', 0),
+    keyRetentionDays: optionalDays('keyRetentionDays', 1),
+    auditRetentionDays: optionalDays('auditRetentionDays', 1),
     retainTable,
     tableDeletionPolicy: retainTable ? 'Retain' : 'Delete',
     accessLogFormat: JSON.stringify(ACCESS_LOG_FIELDS),
@@ -182,6 +185,8 @@ const PARAMETER_NAMES = [
   'memoryCacheTtl',
   'logLevel',
   'maxKeyLifetimeDays',
+  'keyRetentionDays',
+  'auditRetentionDays',
   'retainTable',
 ];
 

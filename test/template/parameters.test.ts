@@ -29,7 +29,9 @@ beforeAll(async () => {
       throttlingBurstLimit: '50',
       logRetentionDays: '90',
       keyPrefix: 'dg',
-      maxKeyLifetimeDays: '365',
+      maxKeyLifetimeDays: '0',
+      keyRetentionDays: '30',
+      auditRetentionDays: '730',
     },
   });
   template = packaged.template;
@@ -65,7 +67,7 @@ describe('a non-production stage with every optional parameter', () => {
     expect(table.Properties.TableName).toBe('keygate-staging-keys');
   });
 
-  it('applies throttling, log retention, key prefix and key lifetime', () => {
+  it('applies throttling, log retention, key prefix, key lifetime and retention', () => {
     expect(resource(template, 'HttpApiStage').Properties.DefaultRouteSettings).toMatchObject({
       ThrottlingRateLimit: 25.5,
       ThrottlingBurstLimit: 50,
@@ -74,7 +76,9 @@ describe('a non-production stage with every optional parameter', () => {
     expect(resource(template, 'AuthorizerLambdaFunction').Properties.Environment.Variables.KEY_PREFIX).toBe('dg');
     expect(resource(template, 'AdminLambdaFunction').Properties.Environment.Variables).toMatchObject({
       KEY_PREFIX: 'dg',
-      MAX_KEY_LIFETIME_DAYS: '365',
+      MAX_KEY_LIFETIME_DAYS: '0',
+      KEY_RETENTION_DAYS: '30',
+      AUDIT_RETENTION_DAYS: '730',
     });
   });
 });
@@ -116,6 +120,7 @@ describe('config.js normalise()', () => {
       subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
       integrationTlsConfig: { Ref: 'AWS::NoValue' },
       maxKeyLifetimeDays: { Ref: 'AWS::NoValue' },
+      keyRetentionDays: { Ref: 'AWS::NoValue' },
       retainTable: false,
       tableDeletionPolicy: 'Delete',
     });
@@ -150,5 +155,7 @@ describe('config.js normalise()', () => {
     [{ loadBalancerSecurityGroupId: 'subnet-0123456789abcdef0' }, /"loadBalancerSecurityGroupId"/],
     [{ retainTable: 'maybe' }, /"retainTable"/],
     [{ logLevel: 'verbose' }, /"logLevel"/],
+    [{ keyRetentionDays: '0' }, /"keyRetentionDays": expected an integer from 1/],
+    [{ maxKeyLifetimeDays: '-1' }, /"maxKeyLifetimeDays"/],
   ])('refuses %j', (overrides, message) => fails(overrides, message));
 });

@@ -120,6 +120,18 @@ describe('authorizer', () => {
       LOG_LEVEL: 'info',
     });
   });
+
+  it('leaves the admin settings nobody set to the admin API defaults', () => {
+    const unset = { Ref: 'AWS::NoValue' };
+    expect(resource(template, 'AdminLambdaFunction').Properties.Environment.Variables).toEqual({
+      KEYS_TABLE: { Ref: 'KeysTable' },
+      KEY_PREFIX: 'kg',
+      MAX_KEY_LIFETIME_DAYS: unset,
+      KEY_RETENTION_DAYS: unset,
+      AUDIT_RETENTION_DAYS: unset,
+      LOG_LEVEL: 'info',
+    });
+  });
 });
 
 describe('private integration', () => {
@@ -358,6 +370,22 @@ describe('Lambda bundles', () => {
   }
 
   const effect = (answer: Props) => answer.policyDocument?.Statement?.[0]?.Effect;
+
+  it('packages an admin bundle that loads on its own and exports the handler', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keygate-bundle-'));
+    try {
+      const { code } = bundle('admin');
+      writeFileSync(join(dir, 'handler.js'), code);
+      const check = `process.exitCode = typeof require(${JSON.stringify(join(dir, 'handler.js'))}).handler === 'function' ? 0 : 3;`;
+      await new Promise<void>((resolve, reject) =>
+        execFile(process.execPath, ['-e', check], { cwd: dir, env: { PATH: process.env.PATH ?? '' } }, (error, _out, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(),
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('answers a payload-2.0 event: a malformed key is denied without touching DynamoDB', async () => {
     const [answer] = await runPackagedAuthorizer([eventV2({ 'x-api-key': 'kg_not-a-real-key' })], {
