@@ -1,0 +1,40 @@
+/** Minting a new key (issue and rotate): generate, hash, derive the id, write; once more on a collision. */
+import { hashKey, keyIdFromHash, keyStart } from '../keys/token';
+import type { KeyRecord } from '../keys/record';
+import { ConflictError, type KeyWrite } from '../store/keyStore';
+import type { AdminDeps } from './deps';
+
+export interface Minted {
+  key: string;
+  keyId: string;
+  hash: string;
+  start: string;
+}
+
+export function mint(deps: AdminDeps): Minted {
+  const key = deps.generateKey(deps.prefix);
+  const hash = hashKey(key);
+  return { key, keyId: keyIdFromHash(hash), hash, start: keyStart(key) };
+}
+
+/**
+ * Build the write for a fresh key and apply it. A key id collision (128 bits: not expected in
+ * practice) fails the whole transaction, so retrying with another key is safe; a second one is
+ * reported as the 409 it is.
+ */
+export async function writeNewKey(
+  deps: AdminDeps,
+  build: (minted: Minted) => { record: KeyRecord; write: KeyWrite },
+): Promise<{ key: string; record: KeyRecord }> {
+  for (let attempt = 1; ; attempt++) {
+    const minted = mint(deps);
+    const { record, write } = build(minted);
+    try {
+      await deps.store.write(write);
+      return { key: minted.key, record };
+    } catch (error) {
+      if (attempt < 2 && error instanceof ConflictError && error.code === 'key_id_collision') continue;
+      throw error;
+    }
+  }
+}
