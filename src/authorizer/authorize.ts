@@ -11,7 +11,7 @@ import { allowPolicy, denyPolicy, keyContext, parseRouteArn, type AuthorizerPoli
 import type { KeyReader } from '../store/keyStore';
 import type { TtlCache } from '../lib/ttlCache';
 import { errorFields, type Logger } from '../lib/log';
-import { extractKey } from './credentials';
+import { extractKey, type IdentityHeader } from './credentials';
 
 /** The fields of payload 2.0 and 1.0 REQUEST authorizer events that the authorizer reads. */
 export interface AuthorizerEvent {
@@ -25,6 +25,8 @@ export interface AuthorizerDeps {
   /** Positive and negative answers by key id; `null` records "no such key". */
   cache: TtlCache<KeyRecord | null>;
   log: Logger;
+  /** The header API Gateway uses as identity source: the only place a key is read from. */
+  identityHeader?: IdentityHeader;
   now?: () => number;
 }
 
@@ -46,7 +48,7 @@ function sameHash(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export function createAuthorizer({ store, cache, log, now = Date.now }: AuthorizerDeps) {
+export function createAuthorizer({ store, cache, log, identityHeader = 'x-api-key', now = Date.now }: AuthorizerDeps) {
   async function lookup(keyId: string): Promise<KeyRecord | undefined> {
     const cached = cache.get(keyId);
     if (cached !== undefined) return cached ?? undefined;
@@ -68,7 +70,7 @@ export function createAuthorizer({ store, cache, log, now = Date.now }: Authoriz
       return denyPolicy(api, keyId ?? ANONYMOUS, { reason, keyId: keyId ?? '' });
     };
 
-    const credential = extractKey(event.headers);
+    const credential = extractKey(event.headers, identityHeader);
     if (!credential.ok) return deny(credential.reason);
     if (!isWellFormedKey(credential.key)) return deny('malformed');
     if (api === undefined) {

@@ -1,10 +1,13 @@
 /**
- * Where a client's key comes from: the `x-api-key` header, or `Authorization: Token <key>` /
- * `Bearer <key>` so unmodified Deepgram SDKs work when the deployment uses the Authorization header
- * as identity source. Header names are matched case-insensitively (payload 1.0 keeps the client's
- * case; 2.0 lower-cases them).
+ * Where a client's key comes from: exactly the header the deployment uses as API Gateway's identity
+ * source. That is `x-api-key` by default, or `Authorization` (`Token <key>` / `Bearer <key>`) so
+ * unmodified Deepgram SDKs work. Reading only that header matters: API Gateway caches the answer
+ * under the identity-source value, so an answer must never depend on any other header (a valid
+ * key in `x-api-key` must not get an Allow cached under an arbitrary `Authorization` value).
+ * Header names are matched case-insensitively (payload 1.0 keeps the client's case; 2.0 lower-cases).
  */
-export const API_KEY_HEADER = 'x-api-key';
+export type IdentityHeader = 'x-api-key' | 'authorization';
+export const IDENTITY_HEADERS: readonly IdentityHeader[] = ['x-api-key', 'authorization'];
 
 export type CredentialResult =
   | { ok: true; key: string }
@@ -12,7 +15,9 @@ export type CredentialResult =
 
 const AUTHORIZATION_SCHEME = /^(?:token|bearer) +(\S+)$/i;
 
-function header(headers: Record<string, string | undefined> | null | undefined, name: string) {
+type Headers = Record<string, string | undefined> | null | undefined;
+
+function header(headers: Headers, name: string): string | undefined {
   if (!headers) return undefined;
   const direct = headers[name];
   if (direct !== undefined) return direct;
@@ -22,16 +27,20 @@ function header(headers: Record<string, string | undefined> | null | undefined, 
   return undefined;
 }
 
-export function extractKey(headers: Record<string, string | undefined> | null | undefined): CredentialResult {
-  const apiKey = header(headers, API_KEY_HEADER);
-  if (apiKey !== undefined && apiKey !== '') {
-    // Payload 2.0 joins repeated headers with commas: a repeated key header is ambiguous.
-    if (apiKey.includes(',')) return { ok: false, reason: 'duplicate' };
-    return { ok: true, key: apiKey };
+export function parseIdentityHeader(value: string | undefined): IdentityHeader {
+  const name = (value || 'x-api-key').toLowerCase();
+  if (!IDENTITY_HEADERS.includes(name as IdentityHeader)) {
+    throw new Error(`IDENTITY_HEADER must be one of ${IDENTITY_HEADERS.join(', ')} (got "${value}")`);
   }
-  const authorization = header(headers, 'authorization');
-  if (authorization === undefined || authorization === '') return { ok: false, reason: 'missing' };
-  if (authorization.includes(',')) return { ok: false, reason: 'duplicate' };
-  const match = AUTHORIZATION_SCHEME.exec(authorization);
+  return name as IdentityHeader;
+}
+
+export function extractKey(headers: Headers, identity: IdentityHeader = 'x-api-key'): CredentialResult {
+  const value = header(headers, identity);
+  if (value === undefined || value === '') return { ok: false, reason: 'missing' };
+  // Payload 2.0 joins repeated headers with commas: a repeated key header is ambiguous.
+  if (value.includes(',')) return { ok: false, reason: 'duplicate' };
+  if (identity === 'x-api-key') return { ok: true, key: value };
+  const match = AUTHORIZATION_SCHEME.exec(value);
   return match ? { ok: true, key: match[1] } : { ok: false, reason: 'malformed_header' };
 }

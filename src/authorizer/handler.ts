@@ -3,6 +3,7 @@
  * Configuration (read once per container):
  *   KEYS_TABLE            table name (required)
  *   DYNAMODB_ENDPOINT     optional endpoint override (DynamoDB Local)
+ *   IDENTITY_HEADER       x-api-key (default) or authorization: the API's identity source
  *   MEMORY_CACHE_TTL      seconds an answer is kept in this container (default 30, 0 = off)
  *   MEMORY_CACHE_SIZE     entries kept at most (default 10000)
  *   LOG_LEVEL             debug | info | warn | error (default info)
@@ -14,6 +15,7 @@ import { TtlCache } from '../lib/ttlCache';
 import { createLogger } from '../lib/log';
 import type { KeyRecord } from '../keys/record';
 import { createAuthorizer, type AuthorizerEvent } from './authorize';
+import { parseIdentityHeader } from './credentials';
 
 function seconds(value: string | undefined, fallback: number): number {
   const parsed = value === undefined || value === '' ? fallback : Number(value);
@@ -31,6 +33,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv = process.env) {
       seconds(env.MEMORY_CACHE_SIZE, 10_000),
     ),
     log: createLogger('keygate-authorizer', env.LOG_LEVEL),
+    identityHeader: parseIdentityHeader(env.IDENTITY_HEADER),
   });
 }
 

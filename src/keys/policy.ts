@@ -80,14 +80,18 @@ export function denyPolicy(
 /** Longest owner passed on to the upstream; longer values are cut, so the answer stays bounded. */
 export const MAX_CONTEXT_OWNER = 128;
 
+/** Stands for "no owner": the owner header mapped to the upstream is never empty. */
+export const NO_OWNER = '-';
+
 /**
  * The flat context API Gateway hands to the integration and access logs: never the key or its hash.
  * Only known scopes are listed and the owner is truncated, so its size is bounded whatever the data.
+ * Values are never empty, since API Gateway maps them into upstream headers.
  */
 export function keyContext(keyId: string, owner: string | undefined, scopes: readonly string[]) {
   return {
     keyId,
-    owner: (owner ?? '').slice(0, MAX_CONTEXT_OWNER),
+    owner: owner ? owner.slice(0, MAX_CONTEXT_OWNER) : NO_OWNER,
     scopes: [...new Set(scopes.filter(isKnownScope))].join(' '),
   };
 }

@@ -73,7 +73,10 @@ describe('a non-production stage with every optional parameter', () => {
       ThrottlingBurstLimit: 50,
     });
     for (const [, group] of ofType(template, 'AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(90);
-    expect(resource(template, 'AuthorizerLambdaFunction').Properties.Environment.Variables.KEY_PREFIX).toBe('dg');
+    expect(resource(template, 'AuthorizerLambdaFunction').Properties.Environment.Variables).toMatchObject({
+      KEY_PREFIX: 'dg',
+      IDENTITY_HEADER: 'Authorization', // the authorizer reads the key from this header only
+    });
     expect(resource(template, 'AdminLambdaFunction').Properties.Environment.Variables).toMatchObject({
       KEY_PREFIX: 'dg',
       MAX_KEY_LIFETIME_DAYS: '0',

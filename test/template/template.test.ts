@@ -116,6 +116,7 @@ describe('authorizer', () => {
     expect(fn.Environment.Variables).toEqual({
       KEYS_TABLE: { Ref: 'KeysTable' },
       KEY_PREFIX: 'kg',
+      IDENTITY_HEADER: 'x-api-key',
       MEMORY_CACHE_TTL: '30',
       LOG_LEVEL: 'info',
     });

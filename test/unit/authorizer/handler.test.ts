@@ -24,6 +24,7 @@ beforeEach(() => {
   resetForTests();
   process.env.KEYS_TABLE = 'keys-unit';
   delete process.env.MEMORY_CACHE_TTL;
+  delete process.env.IDENTITY_HEADER;
   logged = [];
   jest.spyOn(process.stdout, 'write').mockImplementation((line: string | Uint8Array) => {
     logged.push(String(line));
@@ -95,9 +96,23 @@ describe('allow', () => {
     expect(policy.policyDocument.Statement[0].Resource).toEqual([`${API}/prod/POST/v1/listen`]);
   });
 
-  it.each(['Token', 'Bearer', 'token', 'BEARER'])('accepts Authorization: %s <key>', async (scheme) => {
-    const { key } = stored();
-    expect(effect(await authorize(eventV2({ authorization: `${scheme} ${key}` })))).toBe('Allow');
+  it.each(['Token', 'Bearer', 'token', 'BEARER'])(
+    'with IDENTITY_HEADER=authorization, accepts Authorization: %s <key>',
+    async (scheme) => {
+      process.env.IDENTITY_HEADER = 'authorization';
+      const { key } = stored();
+      expect(effect(await authorize(eventV2({ authorization: `${scheme} ${key}` })))).toBe('Allow');
+      expect(effect(await authorize(eventV1({ Authorization: `${scheme} ${key}` })))).toBe('Allow');
+    },
+  );
+
+  it('a key without owner passes a non-empty owner placeholder (it becomes an upstream header)', async () => {
+    const { key, record } = stored({ owner: undefined });
+    expect((await authorize(eventV2({ 'x-api-key': key }))).context).toEqual({
+      keyId: record.keyId,
+      owner: '-',
+      scopes: 'listen',
+    });
   });
 
   it('a key valid until a future instant is allowed', async () => {
@@ -114,14 +129,42 @@ describe('deny without a read', () => {
     ['bad checksum', { 'x-api-key': 'kg_' + 'A'.repeat(49) }],
     ['whitespace', { 'x-api-key': 'kg_ ' + 'A'.repeat(48) }],
     ['comma-joined duplicates', { 'x-api-key': 'kg_a,kg_b' }],
-    ['wrong Authorization scheme', { authorization: 'Basic dXNlcjpwYXNz' }],
-    ['comma-joined Authorization', { authorization: 'Token a, Token b' }],
   ])('%s → Deny', async (_name, headers) => {
     const policy = await authorize(eventV2(headers as Record<string, string>));
     expect(effect(policy)).toBe('Deny');
     expect(policy.principalId).toBe('anonymous');
     expect(policy.policyDocument.Statement[0].Resource).toEqual([`${API}/$default/*`]);
     expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  it.each([
+    ['wrong Authorization scheme', { authorization: 'Basic dXNlcjpwYXNz' }],
+    ['comma-joined Authorization', { authorization: 'Token a, Token b' }],
+    ['Authorization without a key', { authorization: 'Token' }],
+  ])('with IDENTITY_HEADER=authorization: %s → Deny', async (_name, headers) => {
+    process.env.IDENTITY_HEADER = 'authorization';
+    const policy = await authorize(eventV2(headers));
+    expect(effect(policy)).toBe('Deny');
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+
+  it('reads only the identity-source header: the answer is cached under that value alone', async () => {
+    // A valid key in x-api-key must not earn an Allow that API Gateway would cache under an
+    // arbitrary Authorization value (and the other way round).
+    const { key } = stored();
+    process.env.IDENTITY_HEADER = 'authorization';
+    const poisoned = await authorize(eventV2({ 'x-api-key': key, authorization: 'Token kg_attacker' }));
+    expect(effect(poisoned)).toBe('Deny');
+    resetForTests();
+    process.env.IDENTITY_HEADER = 'x-api-key';
+    const viaAuthorization = await authorize(eventV2({ authorization: `Token ${key}` }));
+    expect(effect(viaAuthorization)).toBe('Deny');
+    expect(viaAuthorization.context).toMatchObject({ reason: 'missing' });
+  });
+
+  it('an unknown IDENTITY_HEADER is a configuration error (refusal)', async () => {
+    process.env.IDENTITY_HEADER = 'cookie';
+    await expect(authorize(eventV2({ 'x-api-key': issued().key }))).rejects.toThrow(/IDENTITY_HEADER/);
   });
 
   it('duplicated valid keys are refused too', async () => {
