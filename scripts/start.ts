@@ -76,7 +76,8 @@ async function main() {
     return shutdown(1);
   });
 
-  const home = relative(process.cwd(), info.home) || '.';
+  const inside = relative(process.cwd(), info.home);
+  const home = inside === '' ? '.' : inside.startsWith('..') ? info.home : inside;
   process.stdout.write(
     [
       `Keygate local gateway ready at ${info.url}`,

@@ -31,7 +31,7 @@ export interface StackConfig {
   region: string;
   /** AUTHORIZER_CACHE_TTL seconds (default 300, 0 = off, at most 3600 like API Gateway). */
   cacheTtlSeconds: number;
-  /** IDENTITY_SOURCE: `x-api-key` (default) or `authorization`. */
+  /** IDENTITY_SOURCE (or IDENTITY_HEADER): `x-api-key` (default) or `authorization`. */
   identityHeader: string;
   /** INTEGRATION_TIMEOUT_MS (default 30000, API Gateway's limit). */
   integrationTimeoutMs: number;
@@ -70,9 +70,11 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv, inMemoryFlag = false): StackConfig {
-  const identity = (env.IDENTITY_SOURCE || 'x-api-key').toLowerCase();
+  // IDENTITY_SOURCE, or IDENTITY_HEADER (the authorizer's name for the same setting).
+  const identityRaw = env.IDENTITY_SOURCE || env.IDENTITY_HEADER || 'x-api-key';
+  const identity = identityRaw.toLowerCase();
   if (identity !== 'x-api-key' && identity !== 'authorization') {
-    throw new ConfigError(`IDENTITY_SOURCE must be x-api-key or authorization (got "${env.IDENTITY_SOURCE}")`);
+    throw new ConfigError(`IDENTITY_SOURCE must be x-api-key or authorization (got "${identityRaw}")`);
   }
   let upstreamUrl: string | undefined;
   if (env.DEEPGRAM_URL) {
@@ -230,6 +232,8 @@ export async function startStack(config: StackConfig, handlers: StackHandlers = 
     process.env.KEYS_TABLE = config.table;
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
     process.env.AWS_REGION = config.region;
+    // The authorizer must read the key from the header the gateway caches on, as in AWS.
+    process.env.IDENTITY_HEADER = config.identityHeader;
     const client = new DynamoDBClient({
       endpoint: dynamo.endpoint,
       region: config.region,
