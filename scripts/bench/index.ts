@@ -75,10 +75,12 @@ async function main() {
     console.log(`3. Gateway overhead (autocannon, ${gateway.seconds} s, ${gateway.connections} connections, POST /v1/listen ${gateway.bodyBytes}-byte body)`);
     const w3 = [26, 12, 10, 10, 8];
     console.log(line(['target', 'requests/s', 'p50 ms', 'p99 ms', 'errors'], w3));
-    for (const r of [gateway.viaGateway, gateway.direct]) {
-      console.log(line([r.name, round(r.requestsPerSecond), r.p50, r.p99, r.errors + r.non2xx], w3));
+    for (const r of [gateway.viaGateway, gateway.bareProxy, gateway.direct]) {
+      console.log(line([r.name, round(r.requestsPerSecond), r.p50, r.p99, r.errors + r.non2xx + r.timeouts], w3));
     }
-    console.log(`throughput ratio gateway/direct: ${round(gateway.ratio, 3)}\n`);
+    console.log(
+      `throughput ratio gateway/direct: ${round(gateway.ratio, 3)}; gateway/bare Node proxy: ${round(gateway.ratioToBareProxy, 3)}\n`,
+    );
 
     const reads = await benchReads();
     console.log('4. DynamoDB reads per 1,000 requests for one key (counted)');

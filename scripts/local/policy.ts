@@ -59,13 +59,24 @@ export function parseAuthorizerAnswer(value: unknown): ParsedAnswer {
   return { ok: true, answer: { principalId: value.principalId, statements, context } };
 }
 
+/** Compiled patterns: policies repeat (one cached answer serves many requests), so compile once. */
+const compiled = new Map<string, RegExp>();
+const MAX_COMPILED = 10_000;
+
 /** IAM wildcard match: `*` any run of characters (including `/`), `?` exactly one. */
 export function wildcardMatch(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
+  const cacheKey = `${ignoreCase ? 'i' : 's'}${pattern}`;
+  let regex = compiled.get(cacheKey);
+  if (regex === undefined) {
+    const source = pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    regex = new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(cacheKey, regex);
+  }
+  return regex.test(value);
 }
 
 const INVOKE = 'execute-api:Invoke';
