@@ -24,7 +24,7 @@ export interface CostRow {
 export function costPerMillion(
   gatewayCacheHitRate: number,
   memoryCacheHitRate: number,
-  authorizerMemoryMb = 256,
+  authorizerMemoryMb = 512, // serverless.yml
   billedMsPerInvocation = 10,
 ): CostRow {
   const invocations = 1e6 * (1 - gatewayCacheHitRate);

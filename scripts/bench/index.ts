@@ -91,7 +91,7 @@ async function main() {
     }
 
     const cost = costTable();
-    console.log('\nCost per million requests (USD, bodies <= 512 KB, 256 MB arm64 authorizer, 10 ms billed per invocation)');
+    console.log('\nCost per million requests (USD, bodies <= 512 KB, 512 MB arm64 authorizer as deployed, 10 ms billed per invocation)');
     const w5 = [18, 16, 10, 12, 12, 14, 10];
     console.log(line(['gateway cache hit', 'memory cache hit', 'HTTP API', 'authorizer', 'DynamoDB', 'Keygate total', 'REST API'], w5));
     for (const c of cost) {
