@@ -33,6 +33,8 @@ export interface GatewayResult {
   ratio: number;
   /** Keygate's gateway / a Node proxy that only forwards: Keygate's own share of the cost. */
   ratioToBareProxy: number;
+  /** The same through-gateway vs direct comparison with an upstream that takes `delayMs` per request. */
+  withLatency: { delayMs: number; viaGateway: LoadRow; direct: LoadRow; ratio: number };
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
@@ -76,7 +78,17 @@ async function load(name: string, url: string, headers: Record<string, string>, 
   };
 }
 
-export async function benchGateway(seconds: number, connections = 10): Promise<GatewayResult> {
+async function createKey(gatewayUrl: string, adminToken: string): Promise<string> {
+  const created = await fetch(`${gatewayUrl}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', scopes: ['listen'] }),
+  });
+  if (created.status !== 201) throw new Error(`could not create a key: ${created.status} ${await created.text()}`);
+  return ((await created.json()) as { key: string }).key;
+}
+
+export async function benchGateway(seconds: number, connections = 10, delayMs = 20): Promise<GatewayResult> {
   const home = mkdtempSync(join(tmpdir(), 'keygate-bench-stack-'));
   const children: ChildProcess[] = [];
   try {
@@ -91,18 +103,15 @@ export async function benchGateway(seconds: number, connections = 10): Promise<G
     );
     children.push(stack.child);
     const gatewayUrl = stack.match[1];
+    const slow = await start(['scripts/bench/upstream.ts', String(delayMs)], env, /(http:\/\/127\.0\.0\.1:\d+)/);
+    children.push(slow.child);
+    const slowUrl = slow.match[1];
     const bare = await start(['scripts/bench/bareProxy.ts', upstreamUrl], env, /(http:\/\/127\.0\.0\.1:\d+)/);
     children.push(bare.child);
     const bareUrl = bare.match[1];
     const { adminToken } = JSON.parse(readFileSync(join(home, 'stack.json'), 'utf8')) as { adminToken: string };
 
-    const created = await fetch(`${gatewayUrl}/admin/keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench', scopes: ['listen'] }),
-    });
-    if (created.status !== 201) throw new Error(`could not create a key: ${created.status} ${await created.text()}`);
-    const { key } = (await created.json()) as { key: string };
+    const key = await createKey(gatewayUrl, adminToken);
 
     const body = toneWav(0.02, 440, 16_000); // a small WAV (~0.7 KB)
     const headers = { 'content-type': 'audio/wav' };
@@ -114,6 +123,22 @@ export async function benchGateway(seconds: number, connections = 10): Promise<G
     const viaGateway = await load('through the gateway', `${gatewayUrl}/v1/listen`, { ...headers, 'x-api-key': key }, body, seconds, connections);
     const bareProxy = await load('bare Node proxy, no auth', `${bareUrl}/v1/listen`, headers, body, seconds, connections);
     const direct = await load('straight to upstream', `${upstreamUrl}/v1/listen`, headers, body, seconds, connections);
+
+    // The same key, re-pointed: a second stack would need a second DynamoDB; the gateway's upstream
+    // is fixed at start, so this part runs the slow upstream behind a fresh stack process.
+    await stop(stack.child);
+    const slowStack = await start(
+      ['scripts/start.ts', '--in-memory'],
+      { ...env, PORT: '0', KEYGATE_HOME: home, DEEPGRAM_URL: slowUrl, ACCESS_LOG: join(home, 'access.log'), LOG_LEVEL: 'error' },
+      /ready at (http:\/\/127\.0\.0\.1:\d+)/,
+    );
+    children.push(slowStack.child);
+    const slowGateway = slowStack.match[1];
+    const slowToken = (JSON.parse(readFileSync(join(home, 'stack.json'), 'utf8')) as { adminToken: string }).adminToken;
+    const slowKey = await createKey(slowGateway, slowToken);
+    await load('warm-up', `${slowGateway}/v1/listen`, { ...headers, 'x-api-key': slowKey }, body, 1, connections);
+    const slowVia = await load(`gateway, ${delayMs} ms upstream`, `${slowGateway}/v1/listen`, { ...headers, 'x-api-key': slowKey }, body, seconds, connections);
+    const slowDirect = await load(`direct, ${delayMs} ms upstream`, `${slowUrl}/v1/listen`, headers, body, seconds, connections);
     return {
       seconds,
       connections,
@@ -123,6 +148,7 @@ export async function benchGateway(seconds: number, connections = 10): Promise<G
       direct,
       ratio: viaGateway.requestsPerSecond / direct.requestsPerSecond,
       ratioToBareProxy: viaGateway.requestsPerSecond / bareProxy.requestsPerSecond,
+      withLatency: { delayMs, viaGateway: slowVia, direct: slowDirect, ratio: slowVia.requestsPerSecond / slowDirect.requestsPerSecond },
     };
   } finally {
     await Promise.all(children.map(stop));

@@ -79,8 +79,13 @@ async function main() {
       console.log(line([r.name, round(r.requestsPerSecond), r.p50, r.p99, r.errors + r.non2xx + r.timeouts], w3));
     }
     console.log(
-      `throughput ratio gateway/direct: ${round(gateway.ratio, 3)}; gateway/bare Node proxy: ${round(gateway.ratioToBareProxy, 3)}\n`,
+      `throughput ratio gateway/direct: ${round(gateway.ratio, 3)}; gateway/bare Node proxy: ${round(gateway.ratioToBareProxy, 3)}`,
     );
+    const slow = gateway.withLatency;
+    for (const r of [slow.viaGateway, slow.direct]) {
+      console.log(line([r.name, round(r.requestsPerSecond), r.p50, r.p99, r.errors + r.non2xx + r.timeouts], w3));
+    }
+    console.log(`throughput ratio with a ${slow.delayMs} ms upstream: ${round(slow.ratio, 3)}\n`);
 
     const reads = await benchReads();
     console.log('4. DynamoDB reads per 1,000 requests for one key (counted)');

@@ -212,13 +212,19 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
-/** Starts the mock on 127.0.0.1 (a random port unless given). */
-export function startMockUpstream(port = 0): Promise<MockUpstream> {
-  const server = createServer((req, res) => {
+/**
+ * Starts the mock on 127.0.0.1 (a random port unless given). `delayMs` holds each answer back that
+ * long, standing in for the time a real Deepgram spends on a request (the gateway benchmark uses it).
+ */
+export function startMockUpstream(port = 0, delayMs = 0): Promise<MockUpstream> {
+  const answer = (req: IncomingMessage, res: ServerResponse) =>
     Promise.resolve(route(req, res)).catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
+  const server = createServer((req, res) => {
+    if (delayMs > 0) setTimeout(() => void answer(req, res), delayMs);
+    else void answer(req, res);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -35,7 +35,9 @@ it('runs every benchmark and writes its figures as JSON', async () => {
   }
   expect(figures.cold.authorizer.bytes).toBeGreaterThan(100_000);
   expect(figures.cold.floor.bytes).toBeGreaterThan(100_000);
-  for (const row of [figures.gateway.viaGateway, figures.gateway.bareProxy, figures.gateway.direct]) {
+  const { withLatency } = figures.gateway;
+  expect(withLatency.delayMs).toBeGreaterThan(0);
+  for (const row of [figures.gateway.viaGateway, figures.gateway.bareProxy, figures.gateway.direct, withLatency.viaGateway, withLatency.direct]) {
     expect(row.requestsPerSecond).toBeGreaterThan(0);
     expect(row.errors + row.non2xx + row.timeouts).toBe(0);
   }
