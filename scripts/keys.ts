@@ -58,7 +58,9 @@ async function run(argv: string[]): Promise<void> {
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // Node's own wording is long ("To specify a positional argument..."): keep its first sentence.
+    const message = (error as Error).message.split('. ')[0].replace(/\.$/, '');
+    throw new UsageError(`${message} for ${command.name}`);
   }
   const { values, positionals } = parsed;
   if (values.help) {

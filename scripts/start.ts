@@ -55,6 +55,13 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
+  // `npm start` does not pass SIGTERM on: npm exits and leaves this process to init. Noticing the
+  // new parent is how a SIGTERM to npm still stops everything (package.json runs node directly, so
+  // npm's shell is the parent and goes with npm).
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(0);
+  }, 500).unref();
   // Last resort if this process dies some other way: never leave a Java process behind.
   process.on('exit', () => {
     const java = stack?.dynamoProcess;

@@ -7,7 +7,7 @@
  * the size of each function's bundle; exits 1 on any problem.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { packageOffline, PackagingError } from './template/package';
+import { packageOffline } from './template/package';
 import { checkTemplate } from './template/schema';
 import { readZip } from './template/zip';
 
@@ -56,6 +56,7 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error instanceof PackagingError ? error.message : error);
+  // Our own errors are for people: the message, not a stack trace.
+  console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 });

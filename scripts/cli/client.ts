@@ -66,7 +66,12 @@ export function localTransport(home: string): Transport {
   if (!existsSync(file)) {
     throw new CliError(`no local stack: ${file} not found. Start one with \`npm start\`, or pass --endpoint https://<api>`);
   }
-  const stack = JSON.parse(readFileSync(file, 'utf8')) as { url: string; adminToken: string };
+  let stack: { url: string; adminToken: string };
+  try {
+    stack = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CliError(`cannot read ${file} (${(error as Error).message}): restart the local stack with \`npm start\``);
+  }
   return async (request) => {
     const { headers, body } = encode(request);
     headers.authorization = `Bearer ${stack.adminToken}`;

@@ -161,7 +161,7 @@ export const COMMANDS: Command[] = [
           : {}),
         ...(metadata(values) ? { metadata: metadata(values) } : {}),
       };
-      if (Object.keys(body).length === 0) throw new UsageError('nothing to update: give --name, --scopes, --expires-at or --metadata');
+      if (Object.keys(body).length === 0) throw new UsageError('nothing to update: give --name, --scopes, --expires-in, --expires-at or --metadata');
       return { method: 'PATCH', path: keyPath(keyId), body };
     },
   },

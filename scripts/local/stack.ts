@@ -18,6 +18,7 @@ import { localApi } from './event';
 import { createGateway, type GatewayBackends } from './gateway';
 import { startMockUpstream, type MockUpstream } from './mockUpstream';
 import { stackFile, stateHome } from './home';
+import { PREFIX_PATTERN } from '../../src/keys/token';
 
 export interface StackConfig {
   /** State directory: admin token, stack.json, DynamoDB data. KEYGATE_HOME, default <repo>/.keygate. */
@@ -86,6 +87,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, inMemoryFlag = false): Sta
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('DEEPGRAM_URL must be http(s)://...');
     upstreamUrl = url.toString();
+  }
+  // Settings the in-process handlers read on their first request: checked here, so a typo fails
+  // the start with one line instead of turning every request into a 500.
+  integer(env, 'MEMORY_CACHE_TTL', 30, 0, 3600);
+  integer(env, 'MAX_KEY_LIFETIME_DAYS', 365, 0, 36_500);
+  if (env.KEY_PREFIX && !PREFIX_PATTERN.test(env.KEY_PREFIX)) {
+    throw new ConfigError(`KEY_PREFIX must be 2-10 characters a-z0-9, starting with a letter (got "${env.KEY_PREFIX}")`);
   }
   return {
     home: stateHome(env),

@@ -23,6 +23,9 @@ const IDENTITY_HEADERS = { 'x-api-key': 'x-api-key', authorization: 'Authorizati
 
 const NO_VALUE = { Ref: 'AWS::NoValue' };
 
+/** The key prefix rule of the code that issues keys (src/keys/token.ts), not a copy of it. */
+const { PREFIX_PATTERN } = require('./loadTs').loadTs('src/keys/token.ts');
+
 /**
  * The JSON access-log line. Values are API Gateway context variables; `$context.authorizer.*`
  * are the authorizer's context (never the key or its hash, see src/keys/policy.ts keyContext).
@@ -157,7 +160,7 @@ function normalise(raw, stage) {
     throttlingRateLimit: number('throttlingRateLimit', get('throttlingRateLimit'), 0),
     throttlingBurstLimit: integer('throttlingBurstLimit', get('throttlingBurstLimit'), 0, 5000),
     logRetentionDays,
-    keyPrefix: matching('keyPrefix', get('keyPrefix'), /^[a-z0-9]{2,10}$/, '2-10 characters a-z0-9'),
+    keyPrefix: matching('keyPrefix', get('keyPrefix'), PREFIX_PATTERN, '2-10 characters a-z0-9, starting with a letter'),
     memoryCacheTtl: String(integer('memoryCacheTtl', get('memoryCacheTtl'), 0, 3600)),
     logLevel: matching('logLevel', get('logLevel'), /^(debug|info|warn|error)$/, 'debug, info, warn or error'),
     maxKeyLifetimeDays: optionalDays('maxKeyLifetimeDays', 0),
@@ -190,8 +193,26 @@ const PARAMETER_NAMES = [
   'retainTable',
 ];
 
+/**
+ * `--param` names given on the command line that are not parameters: a typo (`authorizerCacheTTL=0`)
+ * must fail, not deploy the default silently.
+ * @param {string[]} argv
+ */
+function unknownCliParams(argv) {
+  const names = [];
+  argv.forEach((arg, i) => {
+    const value = arg === '--param' ? argv[i + 1] : arg.startsWith('--param=') ? arg.slice('--param='.length) : undefined;
+    if (value === undefined) return;
+    const name = value.split('=')[0].trim();
+    if (!PARAMETER_NAMES.includes(name)) names.push(name);
+  });
+  return names;
+}
+
 /** `${file(./scripts/serverless/config.js):config}`: every parameter is declared under `params.default`. */
 async function config({ resolveVariable }) {
+  const unknown = unknownCliParams(process.argv);
+  if (unknown.length) fail(unknown[0], `not a Keygate parameter; known: ${PARAMETER_NAMES.join(', ')}`);
   const stage = await resolveVariable('sls:stage');
   const raw = {};
   for (const name of PARAMETER_NAMES) {
@@ -201,4 +222,4 @@ async function config({ resolveVariable }) {
   return normalise(raw, stage);
 }
 
-module.exports = { config, normalise, ACCESS_LOG_FIELDS, PRODUCTION_STAGES, PARAMETER_NAMES };
+module.exports = { config, normalise, unknownCliParams, ACCESS_LOG_FIELDS, PRODUCTION_STAGES, PARAMETER_NAMES };

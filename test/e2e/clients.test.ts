@@ -9,7 +9,7 @@ import { MOCK_TRANSCRIPT, wavInfo } from '../../scripts/local/mockUpstream';
 import { generateKey } from '../../src/keys/token';
 import { REPO_ROOT, issueKey, sampleAudio, startStack, type RunningStack } from './support/stack';
 
-jest.setTimeout(60_000);
+jest.setTimeout(150_000); // a stack start can take long on a loaded 2-core machine
 
 let stack: RunningStack;
 /** A second stack whose identity source is the Authorization header (`identityHeader=Authorization`). */

@@ -8,7 +8,7 @@ import { generateKey } from '../../src/keys/token';
 import { admin, issueKey, sampleAudio, sleep, startStack, type RunningStack } from './support/stack';
 import { startRecorder } from './support/recorder';
 
-jest.setTimeout(60_000);
+jest.setTimeout(150_000); // a stack start can take long on a loaded 2-core machine
 
 const TTL_MS = 2000;
 let stack: RunningStack;

@@ -8,8 +8,9 @@ import { ofType, resource } from './helpers';
 
 // A CommonJS helper serverless.yml loads through ${file(...)}; typed here for the tests.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { normalise } = require('../../scripts/serverless/config.js') as {
+const { normalise, unknownCliParams } = require('../../scripts/serverless/config.js') as {
   normalise(raw: Record<string, string>, stage: string): Record<string, unknown>;
+  unknownCliParams(argv: string[]): string[];
 };
 
 const LB_GROUP = 'sg-0fedcba9876543210';
@@ -93,6 +94,12 @@ describe('parameter errors stop packaging with a clear message', () => {
     await expect(attempt).rejects.toThrow(/deployment parameter "listenerArn": required/);
   }, 60_000);
 
+  it('refuses a misspelt parameter instead of deploying the default', async () => {
+    await expect(packageOffline({ params: { authorizerCacheTTL: '0' } })).rejects.toThrow(
+      /deployment parameter "authorizerCacheTTL": not a Keygate parameter/,
+    );
+  }, 60_000);
+
   it('refuses an authorizer cache TTL API Gateway would refuse', async () => {
     await expect(packageOffline({ params: { authorizerCacheTtl: '7200' } })).rejects.toThrow(
       /"authorizerCacheTtl": expected an integer from 0 to 3600/,
@@ -153,6 +160,8 @@ describe('config.js normalise()', () => {
     [{ authorizerCacheTtl: '1.5' }, /"authorizerCacheTtl"/],
     [{ logRetentionDays: '31' }, /"logRetentionDays": CloudWatch Logs accepts/],
     [{ keyPrefix: 'KG_' }, /"keyPrefix"/],
+    [{ keyPrefix: '9kg' }, /"keyPrefix": expected 2-10 characters a-z0-9, starting with a letter/], // the issuer's rule
+
     [{ throttlingBurstLimit: 'lots' }, /"throttlingBurstLimit"/],
     [{ tlsServerName: 'not a host' }, /"tlsServerName"/],
     [{ loadBalancerSecurityGroupId: 'subnet-0123456789abcdef0' }, /"loadBalancerSecurityGroupId"/],
@@ -161,4 +170,12 @@ describe('config.js normalise()', () => {
     [{ keyRetentionDays: '0' }, /"keyRetentionDays": expected an integer from 1/],
     [{ maxKeyLifetimeDays: '-1' }, /"maxKeyLifetimeDays"/],
   ])('refuses %j', (overrides, message) => fails(overrides, message));
+});
+
+describe('config.js unknownCliParams()', () => {
+  it('names --param entries that are not parameters (a typo must not deploy a default)', () => {
+    const argv = ['node', 'sls', 'deploy', '--param', 'authorizerCacheTTL=0', '--param=keyPrefix=dg', '--param', 'vpcId=vpc-1'];
+    expect(unknownCliParams(argv)).toEqual(['authorizerCacheTTL']);
+    expect(unknownCliParams(['node', 'sls', 'package', '--param', 'listenerArn=arn:x'])).toEqual([]);
+  });
 });

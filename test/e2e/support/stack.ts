@@ -26,7 +26,7 @@ const children = new Set<ChildProcess>();
 // If a test run dies without its afterAll, still take the stacks (and their Java) down.
 process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
 
-export async function startStack(env: Record<string, string> = {}, timeoutMs = 45_000): Promise<RunningStack> {
+export async function startStack(env: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunningStack> {
   const home = mkdtempSync(join(tmpdir(), 'keygate-e2e-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--in-memory'], {
     cwd: REPO_ROOT,
@@ -64,7 +64,8 @@ export async function startStack(env: Record<string, string> = {}, timeoutMs = 4
     if (url) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`local stack did not become ready:\n${output}`);
+      const state = child.exitCode !== null ? `exited with code ${child.exitCode}` : `still starting after ${timeoutMs} ms`;
+      throw new Error(`local stack did not become ready (${state}):\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

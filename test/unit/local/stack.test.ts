@@ -42,6 +42,9 @@ describe('configFromEnv', () => {
     [{ IDENTITY_SOURCE: 'cookie' }, /IDENTITY_SOURCE/],
     [{ DEEPGRAM_URL: 'deepgram:8080' }, /DEEPGRAM_URL/],
     [{ INTEGRATION_TIMEOUT_MS: '0' }, /INTEGRATION_TIMEOUT_MS/],
+    [{ MEMORY_CACHE_TTL: 'abc' }, /MEMORY_CACHE_TTL must be an integer from 0 to 3600/],
+    [{ MAX_KEY_LIFETIME_DAYS: '-1' }, /MAX_KEY_LIFETIME_DAYS/],
+    [{ KEY_PREFIX: '9kg' }, /KEY_PREFIX must be 2-10 characters/],
   ])('refuses %p with a clear message', (env, message) => {
     expect(() => configFromEnv(env)).toThrow(ConfigError);
     expect(() => configFromEnv(env)).toThrow(message);
