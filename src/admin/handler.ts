@@ -29,8 +29,8 @@ function days(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 export function adminFromEnvironment(env: NodeJS.ProcessEnv = process.env): AdminHandler {
   const table = env.KEYS_TABLE;
   if (!table) throw new Error('KEYS_TABLE is not set');
-  // Admin calls are not on the hot path: a longer timeout than the authorizer's is fine.
-  const client = createDocumentClient({ ...clientOptionsFromEnv(env), requestTimeoutMs: 5000, maxAttempts: 3 });
+  // Not the hot path, so a longer timeout than the authorizer's; 2 x 3 s stays inside the 10 s Lambda timeout.
+  const client = createDocumentClient({ ...clientOptionsFromEnv(env), requestTimeoutMs: 3000, maxAttempts: 2 });
   const store = new DynamoKeyStore(client, table, days(env, 'KEY_RETENTION_DAYS', 90) * 86400, {
     auditRetentionSeconds: days(env, 'AUDIT_RETENTION_DAYS', 400) * 86400,
   });

@@ -26,6 +26,9 @@ export function createDocumentClient(options: ClientOptions = {}): DynamoDBDocum
     requestHandler: {
       connectionTimeout: 1000,
       requestTimeout: options.requestTimeoutMs ?? 1500,
+      // Without this the SDK only warns when requestTimeout passes and keeps waiting: a DynamoDB
+      // that accepts connections but does not answer would hold the authorizer until Lambda kills it.
+      throwOnRequestTimeout: true,
     },
   });
   return DynamoDBDocumentClient.from(client, {
