@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { hashKey, isWellFormedKey, keyIdFromHash } from '../keys/token';
-import { unusableReason, type KeyRecord } from '../keys/record';
+import { isWellFormedRecord, unusableReason, type KeyRecord } from '../keys/record';
 import { allowPolicy, denyPolicy, keyContext, parseRouteArn, type AuthorizerPolicy } from '../keys/policy';
 import type { KeyReader } from '../store/keyStore';
 import type { TtlCache } from '../lib/ttlCache';
@@ -38,7 +38,8 @@ export type DenyReason =
   | 'unknown'
   | 'revoked'
   | 'expired'
-  | 'not_yet_valid';
+  | 'not_yet_valid'
+  | 'invalid_record';
 
 const ANONYMOUS = 'anonymous';
 
@@ -81,7 +82,12 @@ export function createAuthorizer({ store, cache, log, identityHeader = 'x-api-ke
     const hash = hashKey(credential.key);
     const keyId = keyIdFromHash(hash);
     const record = await lookup(keyId);
-    if (record === undefined || !sameHash(record.hash, hash)) return deny('unknown', keyId);
+    if (record === undefined) return deny('unknown', keyId);
+    if (!isWellFormedRecord(record)) {
+      log.warn('malformed key record; refusing', { keyId });
+      return deny('invalid_record', keyId);
+    }
+    if (!sameHash(record.hash, hash)) return deny('unknown', keyId);
 
     const unusable = unusableReason(record, Math.floor(now() / 1000));
     if (unusable) return deny(unusable, keyId);

@@ -77,21 +77,33 @@ export function denyPolicy(
   };
 }
 
-/** Longest owner passed on to the upstream; longer values are cut, so the answer stays bounded. */
+/** Longest owner passed on to the upstream, in characters; longer values are cut. */
 export const MAX_CONTEXT_OWNER = 128;
 
 /** Stands for "no owner": the owner header mapped to the upstream is never empty. */
 export const NO_OWNER = '-';
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A value that can travel as an HTTP header: cut at `max` characters (whole code points, so an emoji
+ * is never split), then every character outside printable ASCII, and `%` itself, percent-encoded as
+ * UTF-8. `Zoë` becomes `Zo%C3%AB`; decodeURIComponent gives the original back.
+ */
+export function headerSafe(value: string, max: number): string {
+  const cut = Array.from(value.replace(LONE_SURROGATE, '\uFFFD')).slice(0, max).join('');
+  return cut.replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c));
+}
+
 /**
  * The flat context API Gateway hands to the integration and access logs: never the key or its hash.
- * Only known scopes are listed and the owner is truncated, so its size is bounded whatever the data.
- * Values are never empty, since API Gateway maps them into upstream headers.
+ * Only known scopes are listed and the owner is cut and made header-safe, so the answer is bounded
+ * whatever the data and every value can be mapped into an upstream header (never empty).
  */
 export function keyContext(keyId: string, owner: string | undefined, scopes: readonly string[]) {
   return {
     keyId,
-    owner: owner ? owner.slice(0, MAX_CONTEXT_OWNER) : NO_OWNER,
+    owner: owner ? headerSafe(owner, MAX_CONTEXT_OWNER) : NO_OWNER,
     scopes: [...new Set(scopes.filter(isKnownScope))].join(' '),
   };
 }

@@ -2,6 +2,7 @@
  * The real authorizer handler against DynamoDB Local (started by globalSetup): the table is built
  * from the shared definition and records are written through the real store.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { handler, resetForTests } from '../../src/authorizer/handler';
@@ -91,6 +92,21 @@ it('denies an unknown but well-formed key', async () => {
   const policy = await authorize(issued().key);
   expect(policy.context).toMatchObject({ reason: 'unknown' });
 });
+
+it('refuses within the client timeouts when DynamoDB accepts connections but never answers', async () => {
+  const sockets: import('node:net').Socket[] = [];
+  const silent = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((done) => silent.listen(0, '127.0.0.1', () => done()));
+  process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  resetForTests();
+  const { key, record } = issued();
+  await store.create(record);
+  // Two attempts of 1.5 s: this test's own 8 s limit fails it if the timeout is not enforced.
+  await expect(authorize(key)).rejects.toThrow('key store unavailable');
+  sockets.forEach((socket) => socket.destroy());
+  await new Promise((done) => silent.close(done));
+  process.env.DYNAMODB_ENDPOINT = table.endpoint;
+}, 8000);
 
 it('refuses (throws) when DynamoDB is unreachable', async () => {
   process.env.DYNAMODB_ENDPOINT = 'http://127.0.0.1:9'; // discard port: connection refused

@@ -208,6 +208,23 @@ describe('deny after a read', () => {
     expect((await authorize(eventV2({ 'x-api-key': key }))).context).toMatchObject({ reason: 'not_yet_valid' });
   });
 
+  it.each([
+    ['an ISO-string expiry in the past', { expiresAt: '2020-01-01T00:00:00Z' }],
+    ['an expiry in epoch milliseconds', { expiresAt: Date.now() - 1000 }],
+    ['an ISO-string not-before', { notBefore: '2099-01-01T00:00:00Z' }],
+    ['scopes as a string', { scopes: 'listen' }],
+    ['no scopes', { scopes: undefined }],
+    ['no hash', { hash: undefined }],
+    ['an unknown status', { status: 'paused' }],
+  ])('a hand-written record with %s is refused (Deny, never Allow or a throw)', async (_name, bad) => {
+    const { key, record } = issued();
+    ddb.on(GetCommand).resolves({ Item: { ...toItem(record), ...bad } });
+    const policy = await authorize(eventV2({ 'x-api-key': key }));
+    expect(effect(policy)).toBe('Deny');
+    expect(policy.context).toEqual({ reason: 'invalid_record', keyId: record.keyId });
+    expect(logged.some((l) => l.includes('malformed key record') && l.includes(record.keyId))).toBe(true);
+  });
+
   it('a key whose scopes grant no route', async () => {
     const { key } = stored({ scopes: ['retired-scope'] });
     expect(effect(await authorize(eventV2({ 'x-api-key': key })))).toBe('Deny');

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { allowPolicy, denyPolicy, keyContext, parseRouteArn, routeResource } from '../../../src/keys/policy';
+import {
+  MAX_CONTEXT_OWNER,
+  allowPolicy,
+  denyPolicy,
+  headerSafe,
+  keyContext,
+  parseRouteArn,
+  routeResource,
+} from '../../../src/keys/policy';
 import { ALL_SCOPE, KNOWN_SCOPES, ROUTES, SCOPES, routesForScopes } from '../../../src/routes';
 import { isWellFormedKey } from '../../../src/keys/token';
 import { API, routeArn } from '../../support/fixtures';
@@ -92,6 +100,33 @@ describe('properties', () => {
         expect(isWellFormedKey(s)).toBe(false);
       }),
       { numRuns: 5000 },
+    );
+  });
+});
+
+describe('keyContext', () => {
+  it('passes a plain owner through and stands in for a missing one', () => {
+    expect(keyContext('key_1', 'team-a', ['listen'])).toEqual({ keyId: 'key_1', owner: 'team-a', scopes: 'listen' });
+    expect(keyContext('key_1', undefined, ['listen']).owner).toBe('-');
+    expect(keyContext('key_1', '', ['listen']).owner).toBe('-');
+  });
+  it('percent-encodes what a header cannot carry, reversibly', () => {
+    expect(headerSafe('Zoë Müller', 128)).toBe('Zo%C3%AB M%C3%BCller');
+    expect(headerSafe('山田 🚀', 128)).toBe('%E5%B1%B1%E7%94%B0 %F0%9F%9A%80');
+    expect(headerSafe('100% a\tb', 128)).toBe('100%25 a%09b');
+    expect(decodeURIComponent(headerSafe('Zoë 🚀 100%', 128))).toBe('Zoë 🚀 100%');
+  });
+  it('cuts on whole characters and never leaves a lone surrogate', () => {
+    expect(headerSafe('ab🚀cd', 3)).toBe('ab%F0%9F%9A%80');
+    expect(headerSafe('a\ud83d', 128)).toBe('a%EF%BF%BD');
+  });
+  it('always yields header-safe owners', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (owner) => {
+        const value = keyContext('key_1', owner, []).owner;
+        expect(value).toMatch(/^[\x20-\x7e]+$/);
+        expect(Array.from(decodeURIComponent(value)).length).toBeLessThanOrEqual(MAX_CONTEXT_OWNER);
+      }),
     );
   });
 });
