@@ -167,6 +167,10 @@ function normalise(raw, stage) {
     keyRetentionDays: optionalDays('keyRetentionDays', 1),
     auditRetentionDays: optionalDays('auditRetentionDays', 1),
     retainTable,
+    unknownKeyAlarmThreshold: integer('unknownKeyAlarmThreshold', get('unknownKeyAlarmThreshold'), 1, 1_000_000),
+    alarmActions: get('alarmTopicArn')
+      ? [matching('alarmTopicArn', get('alarmTopicArn'), /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'an SNS topic ARN')]
+      : NO_VALUE,
     tableDeletionPolicy: retainTable ? 'Retain' : 'Delete',
     accessLogFormat: JSON.stringify(ACCESS_LOG_FIELDS),
   };
@@ -191,6 +195,8 @@ const PARAMETER_NAMES = [
   'keyRetentionDays',
   'auditRetentionDays',
   'retainTable',
+  'unknownKeyAlarmThreshold',
+  'alarmTopicArn',
 ];
 
 /**

@@ -33,6 +33,8 @@ beforeAll(async () => {
       maxKeyLifetimeDays: '0',
       keyRetentionDays: '30',
       auditRetentionDays: '730',
+      unknownKeyAlarmThreshold: '20',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:keygate-alarms',
     },
   });
   template = packaged.template;
@@ -42,6 +44,13 @@ afterAll(() => packaged?.dispose());
 describe('a non-production stage with every optional parameter', () => {
   it('is valid against the CloudFormation schema', () => {
     expect(checkTemplate(template)).toEqual([]);
+  });
+
+  it('sends both alarms to the given SNS topic, at the given threshold', () => {
+    for (const alarm of ['UnknownKeysAlarm', 'StoreErrorsAlarm']) {
+      expect(resource(template, alarm).Properties.AlarmActions).toEqual(['arn:aws:sns:eu-west-1:123456789012:keygate-alarms']);
+    }
+    expect(resource(template, 'UnknownKeysAlarm').Properties.Threshold).toBe(20);
   });
 
   it('identifies keys by the Authorization header and caches nothing', () => {
@@ -119,6 +128,7 @@ describe('config.js normalise()', () => {
     memoryCacheTtl: '30',
     logLevel: 'info',
     retainTable: 'auto',
+    unknownKeyAlarmThreshold: '100',
   };
   const fails = (overrides: Record<string, string>, message: RegExp) =>
     expect(() => normalise({ ...valid, ...overrides }, 'dev')).toThrow(message);
@@ -169,6 +179,8 @@ describe('config.js normalise()', () => {
     [{ logLevel: 'verbose' }, /"logLevel"/],
     [{ keyRetentionDays: '0' }, /"keyRetentionDays": expected an integer from 1/],
     [{ maxKeyLifetimeDays: '-1' }, /"maxKeyLifetimeDays"/],
+    [{ unknownKeyAlarmThreshold: '0' }, /"unknownKeyAlarmThreshold"/],
+    [{ alarmTopicArn: 'arn:aws:sqs:eu-west-1:123456789012:q' }, /"alarmTopicArn": expected an SNS topic ARN/],
   ])('refuses %j', (overrides, message) => fails(overrides, message));
 });
 

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ROUTES, routeKey } from '../../src/routes';
 import { keysTable, TTL_ATTRIBUTE } from '../../src/store/table';
 import { DynamoKeyStore } from '../../src/store/dynamoKeyStore';
@@ -296,6 +296,48 @@ describe('stage, logs and throttling', () => {
     const groups = ofType(template, 'AWS::Logs::LogGroup');
     expect(groups.map(([id]) => id).sort()).toEqual(['AdminLogGroup', 'AuthorizerLogGroup', 'HttpApiLogGroup']);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+});
+
+describe('monitoring', () => {
+  it('turns the authorizer log lines into per-reason denial and store-error metrics', () => {
+    expect(resource(template, 'AuthorizerDenialsMetric').Properties).toEqual({
+      LogGroupName: { Ref: 'AuthorizerLogGroup' },
+      FilterPattern: '{ $.message = "denied" }',
+      MetricTransformations: [
+        {
+          MetricNamespace: 'Keygate/prod',
+          MetricName: 'Denials',
+          MetricValue: '1',
+          Unit: 'Count',
+          Dimensions: [{ Key: 'Reason', Value: '$.reason' }],
+        },
+      ],
+    });
+    expect(resource(template, 'AuthorizerStoreErrorsMetric').Properties.FilterPattern).toBe(
+      '{ $.message = "key store lookup failed; refusing" }',
+    );
+  });
+
+  it('matches the messages the authorizer really logs', () => {
+    const source = readFileSync(resolve(__dirname, '../../src/authorizer/authorize.ts'), 'utf8');
+    expect(source).toContain("log.info('denied'");
+    expect(source).toContain("log.error('key store lookup failed; refusing'");
+  });
+
+  it('alarms on unknown-key probing and on store errors, without actions unless a topic is given', () => {
+    expect(resource(template, 'UnknownKeysAlarm').Properties).toMatchObject({
+      Namespace: 'Keygate/prod',
+      MetricName: 'Denials',
+      Dimensions: [{ Name: 'Reason', Value: 'unknown' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 100,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: { Ref: 'AWS::NoValue' },
+    });
+    expect(resource(template, 'StoreErrorsAlarm').Properties).toMatchObject({ MetricName: 'StoreErrors', Threshold: 1 });
   });
 });
 
