@@ -74,6 +74,18 @@ export function parseScopes(value: unknown): string[] {
   return [...new Set(value as string[])];
 }
 
+/**
+ * Metadata keys: plain identifiers. Anything else (spaces, slashes, non-ASCII) has no use as a label
+ * and only widens what reaches the marshaller and every consumer of the record.
+ */
+export const METADATA_KEY_PATTERN = new RegExp(`^[A-Za-z0-9_.:-]{1,${METADATA_KEY_MAX}}$`);
+/**
+ * Keys that are object machinery, not data: JSON.parse makes `__proto__` an own property (which the
+ * DynamoDB marshaller then drops), and an own `constructor` makes the marshaller refuse the whole
+ * item. Both used to end in a 503 (a "store outage") instead of a 400.
+ */
+export const RESERVED_METADATA_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function parseMetadata(value: unknown): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidField('metadata', `must be an object of string values, not ${typeName(value)}`);
@@ -83,8 +95,14 @@ export function parseMetadata(value: unknown): Record<string, string> {
     throw invalidField('metadata', `at most ${METADATA_MAX_ENTRIES} entries (got ${entries.length})`);
   }
   for (const [key, entry] of entries) {
-    if (key.length === 0 || key.length > METADATA_KEY_MAX || CONTROL.test(key)) {
-      throw invalidField('metadata', `keys must be 1-${METADATA_KEY_MAX} printable characters`);
+    if (RESERVED_METADATA_KEYS.has(key)) {
+      throw invalidField('metadata', `key ${JSON.stringify(key)} is reserved (__proto__, constructor and prototype are not allowed)`);
+    }
+    if (!METADATA_KEY_PATTERN.test(key)) {
+      throw invalidField(
+        'metadata',
+        `keys must be 1-${METADATA_KEY_MAX} characters from A-Z a-z 0-9 _ . : - (got ${JSON.stringify(key.slice(0, 40))}${key.length > 40 ? '...' : ''})`,
+      );
     }
     if (typeof entry !== 'string') {
       throw invalidField('metadata', `value of ${JSON.stringify(key)} must be a string, not ${typeName(entry)} (metadata is flat)`);
@@ -93,7 +111,8 @@ export function parseMetadata(value: unknown): Record<string, string> {
       throw invalidField('metadata', `value of ${JSON.stringify(key)} must be at most ${METADATA_VALUE_MAX} characters`);
     }
   }
-  // fromEntries defines own properties: a "__proto__" key stays data, not a prototype.
+  // A fresh plain object built from the validated entries only (no reserved key can reach it). Not
+  // Object.create(null): the DynamoDB marshaller only takes objects whose constructor is Object.
   return Object.fromEntries(entries) as Record<string, string>;
 }
 

@@ -106,12 +106,40 @@ export function newEventId(at: string, version: number): string {
 
 const AWS_CLIENT_FAULTS = new Set(['ConditionalCheckFailedException', 'TransactionCanceledException']);
 const STORE_ERRORS = [ConflictError, NotFoundError, InvalidCursorError, StoreUnavailableError];
+/**
+ * Names (or Node `code`s) of failures that mean DynamoDB or the way to it did not answer, for the
+ * rare ones that reach us without the SDK's `$metadata` (timeouts, aborts, sockets).
+ */
+const OUTAGE_NAMES = new Set([
+  'TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException', 'NetworkingError',
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError',
+  'ServiceUnavailable', 'ServiceUnavailableException',
+]);
 
-/** Wrap SDK failures that mean "the store did not answer" so callers can fail closed. */
+/** Whether an error comes from the AWS SDK (it carries `$metadata`) or from the network. */
+function isOutage(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const { $metadata, name, code } = error as { $metadata?: unknown; name?: unknown; code?: unknown };
+  return (
+    ($metadata !== undefined && $metadata !== null) ||
+    (typeof name === 'string' && OUTAGE_NAMES.has(name)) ||
+    (typeof code === 'string' && OUTAGE_NAMES.has(code))
+  );
+}
+
+/**
+ * Wrap SDK and network failures, which mean "the store did not answer", so callers can fail closed
+ * (the admin API answers 503). Anything else, such as the marshaller refusing an item, is a local
+ * bug and stays a plain error (500): retrying would not help and it is no outage.
+ */
 export function unavailable(error: unknown): unknown {
   const name = (error as { name?: string })?.name ?? '';
   if (AWS_CLIENT_FAULTS.has(name) || STORE_ERRORS.some((type) => error instanceof type)) return error;
-  return new StoreUnavailableError(`key store unavailable: ${name || 'error'}`, { cause: error });
+  if (!isOutage(error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const label = (name === '' || name === 'Error') && typeof code === 'string' ? code : name || 'error';
+  return new StoreUnavailableError(`key store unavailable: ${label}`, { cause: error });
 }
 
 function cancellationCodes(error: unknown): string[] {

@@ -11,7 +11,7 @@ import { createAdminApi } from '../../src/admin/api';
 import type { AdminOptions } from '../../src/admin/deps';
 import { DynamoKeyStore } from '../../src/store/dynamoKeyStore';
 import { createDocumentClient } from '../../src/store/client';
-import { ConflictError } from '../../src/store/keyStore';
+import { ConflictError, StoreUnavailableError } from '../../src/store/keyStore';
 import { generateKey } from '../../src/keys/token';
 import { createLogger } from '../../src/lib/log';
 import type { AuthorizerPolicy } from '../../src/keys/policy';
@@ -131,6 +131,60 @@ it('rotate with grace 0 retires the old key at once', async () => {
   const old = await admin.call('POST', '/admin/keys', { body: { name: 'now', scopes: ['speak'] } });
   const next = await admin.call('POST', `/admin/keys/${old.body.keyId}/rotate`, { body: { gracePeriodSeconds: 0 } });
   jest.spyOn(Date, 'now').mockReturnValue(admin.clock.now + 1000);
+  expect(effect(await authorize(old.body.key))).toBe('Deny');
+  expect(effect(await authorize(next.body.key))).toBe('Allow');
+});
+
+describe('input the DynamoDB marshaller cannot take is refused before any write', () => {
+  it.each(['{"constructor":"y"}', '{"__proto__":"x"}', '{"prototype":"x"}'])(
+    'metadata %s: 400 invalid_field on issue and PATCH (not a 503), and the table is unchanged',
+    async (metadata) => {
+      const key = await admin.call('POST', '/admin/keys', { body: { name: 'meta', scopes: ['listen'] } });
+      const before = await allItems(table);
+      const issue = await admin.call('POST', '/admin/keys', { body: `{"name":"p","scopes":["listen"],"metadata":${metadata}}` });
+      expect({ status: issue.status, code: issue.body.error?.code, field: issue.body.error?.field }).toEqual({
+        status: 400, code: 'invalid_field', field: 'metadata',
+      });
+      const patch = await admin.call('PATCH', `/admin/keys/${key.body.keyId}`, { body: `{"metadata":${metadata}}` });
+      expect({ status: patch.status, code: patch.body.error?.code }).toEqual({ status: 400, code: 'invalid_field' });
+      expect(await allItems(table)).toEqual(before);
+    },
+  );
+
+  it('a record the marshaller rejects is a local bug (plain error → 500), not a store outage (503)', async () => {
+    const { record } = issued({ metadata: JSON.parse('{"constructor":"y"}') });
+    const error = await admin.store.write({ create: record, events: [] }).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(StoreUnavailableError);
+    expect(error.message).toMatch(/Unsupported type/);
+  });
+
+  it('DynamoDB unreachable is still a 503 store_unavailable', async () => {
+    const unreachable = new DynamoKeyStore(
+      createDocumentClient({ endpoint: 'http://127.0.0.1:9', region: 'local', maxAttempts: 1 }), // discard port: refused
+      table.name,
+    );
+    const api = createAdminApi({ store: unreachable, log: silent });
+    const res = await api(httpEvent('POST', '/admin/keys', { body: { name: 'down', scopes: ['listen'] } }), lambdaContext);
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body).error.code).toBe('store_unavailable');
+  });
+});
+
+it('PATCH cannot undo a rotation: no longer expiry, no other scopes on the retired key; nothing written', async () => {
+  const old = await admin.call('POST', '/admin/keys', { body: { name: 'retire', scopes: ['listen'], expiresInSeconds: 30 * 86400 } });
+  const next = await admin.call('POST', `/admin/keys/${old.body.keyId}/rotate`);
+  const before = await allItems(table);
+  for (const body of [{ expiresInSeconds: 31449600 }, { scopes: ['all'] }]) {
+    const res = await admin.call('PATCH', `/admin/keys/${old.body.keyId}`, { body });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('already_rotated');
+    expect(res.body.error.message).toContain(next.body.keyId);
+  }
+  expect(await allItems(table)).toEqual(before);
+  const shorter = await admin.call('PATCH', `/admin/keys/${old.body.keyId}`, { body: { name: 'retiring', expiresInSeconds: 60 } });
+  expect(shorter.status).toBe(200);
+  jest.spyOn(Date, 'now').mockReturnValue(admin.clock.now + 61_000);
   expect(effect(await authorize(old.body.key))).toBe('Deny');
   expect(effect(await authorize(next.body.key))).toBe('Allow');
 });

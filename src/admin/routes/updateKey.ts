@@ -2,7 +2,8 @@
  * PATCH /admin/keys/{keyId} {name?, scopes?, expiresAt?|expiresInSeconds?, metadata?}
  * Only for keys that exist and are not revoked (409). `metadata` replaces the whole map (null or {}
  * clears it); `expiresAt: null` removes the expiry where the deployment allows keys without one.
- * A request that changes nothing writes nothing (and no audit entry).
+ * A request that changes nothing writes nothing (and no audit entry). A rotated key (rotatedTo set)
+ * keeps its scopes and may only expire sooner (409 already_rotated): the successor is the key to manage.
  */
 import type { KeyRecord } from '../../keys/record';
 import { actorOf, expiryRules, keyIdParam, loadKey, requestIdOf, type AdminDeps, type AdminRoute } from '../deps';
@@ -13,6 +14,41 @@ import { objectBody, parseExpiry, parseMetadata, parseName, parseScopes } from '
 import { viewKey } from '../view';
 
 export const UPDATE_FIELDS = ['name', 'scopes', 'expiresAt', 'expiresInSeconds', 'metadata'] as const;
+
+/** The same set of scopes (both lists are free of duplicates), in any order. */
+const sameScopes = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((scope) => b.includes(scope));
+
+/**
+ * A rotated key is on its way out: its successor carries the scopes and the lifetime. Changing the
+ * old key's scopes, or letting it live longer than it now does (removing the expiry included), would
+ * keep a retired key alive next to its successor, possibly with more rights. Refused with 409
+ * already_rotated; name and metadata changes and a shorter expiry stay allowed.
+ */
+function refuseUndoingRotation(
+  record: KeyRecord,
+  scopes: string[] | undefined,
+  expiresAt: number | null | undefined,
+  expiryField: string,
+) {
+  const successor = record.rotatedTo;
+  if (!successor) return;
+  const refuse = (what: string, field: string) =>
+    new HttpError(
+      409,
+      'already_rotated',
+      `key ${record.keyId} was rotated to ${successor}: ${what}; manage the successor ${successor} instead`,
+      field,
+    );
+  if (scopes !== undefined && !sameScopes(scopes, record.scopes)) {
+    throw refuse('its scopes can no longer be changed', 'scopes');
+  }
+  // No expiry now: any expiry is sooner. An expiry now: removing it (null) or a later one is not.
+  const current = record.expiresAt ?? Number.POSITIVE_INFINITY;
+  const requested = expiresAt === null ? Number.POSITIVE_INFINITY : expiresAt;
+  if (requested !== undefined && requested > current) {
+    throw refuse('its expiry can only be brought forward, not extended or removed', expiryField);
+  }
+}
 
 export function updateKey(deps: AdminDeps): AdminRoute {
   return {
@@ -34,6 +70,7 @@ export function updateKey(deps: AdminDeps): AdminRoute {
       if (current.record.status === 'revoked') {
         throw new HttpError(409, 'key_revoked', `key ${keyId} is revoked and cannot be changed`);
       }
+      refuseUndoingRotation(current.record, scopes, expiresAt, body.expiresInSeconds !== undefined ? 'expiresInSeconds' : 'expiresAt');
       const at = new Date(nowMs).toISOString();
       const next: KeyRecord = { ...current.record, updatedAt: at };
       if (name !== undefined) next.name = name;

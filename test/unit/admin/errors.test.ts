@@ -92,6 +92,34 @@ describe('400: malformed JSON, wrong types, unknown fields, bad values', () => {
     expectError(res, 400, code, message);
   });
 
+  describe('metadata keys: a safe pattern, and never __proto__, constructor or prototype', () => {
+    // Raw JSON: JSON.parse makes "__proto__" an own property, as it does for a real request.
+    it.each([
+      ['{"constructor":"y"}', /metadata: key "constructor" is reserved/],
+      ['{"__proto__":"x"}', /metadata: key "__proto__" is reserved/],
+      ['{"prototype":"x"}', /metadata: key "prototype" is reserved/],
+      ['{"ok":"1","constructor":{"a":"b"}}', /key "constructor" is reserved/],
+      ['{"has space":"x"}', /keys must be 1-64 characters from A-Z a-z 0-9 _ \. : - \(got "has space"\)/],
+      ['{"a/b":"x"}', /keys must be 1-64 characters/],
+      ['{"caf\u00e9":"x"}', /keys must be 1-64 characters/],
+      ['{"":"x"}', /keys must be 1-64 characters/],
+    ])('%s is a 400 invalid_field on issue and on PATCH, and writes nothing', async (metadata, message) => {
+      const issue = await noWrite(h, () => h.call('POST', '/admin/keys', { body: `{"name":"p","scopes":["listen"],"metadata":${metadata}}` }));
+      expectError(issue, 400, 'invalid_field', message);
+      expect(issue.body.error.field).toBe('metadata');
+      const patch = await noWrite(h, () => h.call('PATCH', `/admin/keys/${keyId}`, { body: `{"metadata":${metadata}}` }));
+      expectError(patch, 400, 'invalid_field', message);
+      expect(patch.body.error.field).toBe('metadata');
+    });
+
+    it('accepts keys made of letters, digits and _ . : -, up to 64 characters', async () => {
+      const metadata = { 'team.name': 'a', 'cost-center:eu_1': 'b', ['k'.repeat(64)]: 'c', Constructor: 'd', proto: 'e' };
+      const res = await h.call('POST', '/admin/keys', { body: { ...validKey, metadata } });
+      expect(res.status).toBe(201);
+      expect(res.body.metadata).toEqual(metadata);
+    });
+  });
+
   it('says which field is wrong in `field`', async () => {
     const res = await h.call('POST', '/admin/keys', { body: { ...validKey, scopes: ['nope'] } });
     expect(res.body.error.field).toBe('scopes');
@@ -204,6 +232,57 @@ describe('409: conflicts', () => {
     const first = await h.call('POST', `/admin/keys/${keyId}/rotate`);
     const again = await noWrite(h, () => h.call('POST', `/admin/keys/${keyId}/rotate`));
     expectError(again, 409, 'already_rotated', `rotated to ${first.body.keyId}`);
+  });
+
+  describe('a rotated key cannot outgrow its successor', () => {
+    let successor: string;
+    beforeEach(async () => {
+      await h.call('PATCH', `/admin/keys/${keyId}`, { body: { scopes: ['listen', 'speak'] } });
+      successor = (await h.call('POST', `/admin/keys/${keyId}/rotate`)).body.keyId; // old key: expires in 24 h
+    });
+    const refused = (field: string) => new RegExp(`key ${keyId} was rotated to ${successor}: .*${field}.*manage the successor ${successor} instead`);
+
+    it.each([
+      ['a year more', { expiresInSeconds: 364 * 86400 }, 'expiry'],
+      ['one second more', { expiresInSeconds: 86400 + 1 }, 'expiry'],
+      ['a later expiresAt', { expiresAt: '2027-03-05T00:00:00Z' }, 'expiry'],
+      ['wider scopes', { scopes: ['all'] }, 'scopes'],
+      ['other scopes', { scopes: ['speak'] }, 'scopes'],
+      ['narrower scopes', { scopes: ['listen'] }, 'scopes'],
+      ['a rename with wider scopes', { name: 'x', scopes: ['listen', 'all'] }, 'scopes'],
+    ])('PATCH with %s is a 409 already_rotated naming the successor, and writes nothing', async (_case, body, field) => {
+      const res = await noWrite(h, () => h.call('PATCH', `/admin/keys/${keyId}`, { body }));
+      expectError(res, 409, 'already_rotated', refused(field));
+      expect(res.body.error.message).toContain(successor);
+    });
+
+    it('removing the expiry (where keys may live forever) is refused too', async () => {
+      const unbounded = harness({ maxLifetimeDays: 0 });
+      const id = (await unbounded.call('POST', '/admin/keys', { body: validKey })).body.keyId;
+      await unbounded.call('POST', `/admin/keys/${id}/rotate`);
+      const res = await noWrite(unbounded, () => unbounded.call('PATCH', `/admin/keys/${id}`, { body: { expiresAt: null } }));
+      expectError(res, 409, 'already_rotated', /expiry/);
+    });
+
+    it('name and metadata changes, a shorter expiry and the same scopes (in any order) are still allowed', async () => {
+      const before = (await h.call('GET', `/admin/keys/${keyId}`)).body;
+      const res = await h.call('PATCH', `/admin/keys/${keyId}`, {
+        body: { name: 'retiring', metadata: { note: 'rotated' }, scopes: ['speak', 'listen'], expiresInSeconds: 3600 },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ name: 'retiring', metadata: { note: 'rotated' }, rotatedTo: successor });
+      expect([...res.body.scopes].sort()).toEqual(['listen', 'speak']);
+      expect(Date.parse(res.body.expiresAt)).toBe(NOW + 3600_000);
+      expect(Date.parse(res.body.expiresAt)).toBeLessThan(Date.parse(before.expiresAt));
+      // The same expiry again is no change (and no write).
+      const again = await noWrite(h, () => h.call('PATCH', `/admin/keys/${keyId}`, { body: { expiresAt: res.body.expiresAt } }));
+      expect(again.status).toBe(200);
+    });
+
+    it('the successor itself stays fully manageable', async () => {
+      const res = await h.call('PATCH', `/admin/keys/${successor}`, { body: { scopes: ['all'], expiresInSeconds: 364 * 86400 } });
+      expect(res.status).toBe(200);
+    });
   });
 
   it('a write racing another change is refused, not applied on stale data', async () => {

@@ -1,13 +1,18 @@
 /** DynamoKeyStore against a mocked document client: the requests it sends and how it reads failures. */
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   DEFAULT_AUDIT_RETENTION_SECONDS,
   DEFAULT_RETENTION_SECONDS,
   DynamoKeyStore,
   toItem,
+  unavailable,
 } from '../../../src/store/dynamoKeyStore';
 import {
   ConflictError,
@@ -261,5 +266,66 @@ describe('events', () => {
     await expect(store().events(issued().record.keyId, { limit: 1, cursor: page.nextCursor! })).rejects.toBeInstanceOf(
       InvalidCursorError,
     );
+  });
+});
+
+describe('unavailable: only failures of DynamoDB or the network are a store outage', () => {
+  const named = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(name), { name, ...extra });
+  const sdk = { $metadata: { httpStatusCode: 500 } };
+
+  it.each<[string, unknown]>([
+    ['a modelled service error', new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} })],
+    ['an internal server error', new InternalServerError({ message: 'oops', $metadata: {} })],
+    ['any error carrying $metadata (the SDK saw a response or a network failure)', Object.assign(new Error('x'), sdk)],
+    ['a connection refused (code)', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })],
+    ['a connection reset (code)', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ...['TimeoutError', 'AbortError', 'ThrottlingException', 'ServiceUnavailable', 'RequestLimitExceeded', 'InternalServerError',
+      'ProvisionedThroughputExceededException', 'ECONNREFUSED', 'ECONNRESET'].map((name): [string, unknown] => [`a ${name}`, named(name)]),
+  ])('%s → StoreUnavailableError (503), with the cause kept', (_case, error) => {
+    const out = unavailable(error);
+    expect(out).toBeInstanceOf(StoreUnavailableError);
+    expect((out as Error).cause).toBe(error);
+  });
+
+  it.each([
+    ['a marshalling error (an own "constructor" property)', new Error('Unsupported type passed: [object Object]. Pass options.convertClassInstanceToMap=true')],
+    ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'x')")],
+    ['a RangeError', new RangeError('Invalid time value')],
+    ['a thrown string', 'boom'],
+    ['undefined', undefined],
+  ])('%s stays what it is (a local bug: 500, not an outage)', (_case, error) => {
+    expect(unavailable(error)).toBe(error);
+  });
+
+  it.each([
+    ['ConditionalCheckFailedException', named('ConditionalCheckFailedException', sdk)],
+    ['ConflictError', new ConflictError('x')],
+    ['NotFoundError', new NotFoundError('x')],
+    ['InvalidCursorError', new InvalidCursorError('x')],
+    ['StoreUnavailableError', new StoreUnavailableError('x')],
+  ])('%s passes through unchanged', (_case, error) => {
+    expect(unavailable(error)).toBe(error);
+  });
+
+  it('a marshalling failure inside a write reaches the caller as itself, not as an outage', async () => {
+    const marshalling = new Error('Unsupported type passed: [object Object]. Pass options.convertClassInstanceToMap=true');
+    ddb.on(TransactWriteCommand).rejects(marshalling);
+    const { record } = issued();
+    const error = await store().write({ create: record, events: [] }).catch((e) => e);
+    expect(error).toBe(marshalling);
+    expect(error).not.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it.each([
+    ['get', (s: DynamoKeyStore) => s.get(issued().record.keyId), GetCommand],
+    ['list', (s: DynamoKeyStore) => s.list({ limit: 1 }), QueryCommand],
+  ] as const)('%s: a network failure is an outage, a plain bug is not', async (_case, run, command) => {
+    const bug = new TypeError('x is not a function');
+    ddb
+      .on(command as never)
+      .rejectsOnce(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', $metadata: {} }))
+      .rejectsOnce(bug);
+    await expect(run(store())).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(run(store())).rejects.toBe(bug);
   });
 });
