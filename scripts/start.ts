@@ -1,10 +1,13 @@
 /**
  * `npm start`: the whole gateway on this machine. See scripts/local/stack.ts for the parts and
  * README.md for the settings. Prints one line containing `ready` and the URL once it serves requests;
- * Ctrl-C / SIGTERM stops everything it started.
+ * Ctrl-C, SIGTERM or SIGHUP (a closed terminal) stops everything it started, even mid-start.
  */
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stackFile } from './local/home';
 import { ConfigError, configFromEnv, startStack, type Stack } from './local/stack';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -48,13 +51,22 @@ async function main() {
   }
 
   let stack: Stack | undefined;
+  let starting: Promise<Stack> | undefined;
+  let java: ChildProcess | undefined;
+  const abort = new AbortController();
   let stopping: Promise<void> | undefined;
+  // A stop while starting waits for the start to settle: startStack notices the abort after its
+  // current step and stops what it has started (DynamoDB Local answers within seconds).
   const shutdown = (code: number) => {
-    stopping ??= (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(code));
+    stopping ??= (async () => {
+      abort.abort();
+      const running = stack ?? (await starting?.catch(() => undefined));
+      await running?.stop();
+    })().finally(() => process.exit(code));
     return stopping;
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  // SIGHUP: the terminal went away. Without a handler Node would die at once and leave Java running.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   // `npm start` does not pass SIGTERM on: npm exits and leaves this process to init. Noticing the
   // new parent is how a SIGTERM to npm still stops everything (package.json runs node directly, so
   // npm's shell is the parent and goes with npm).
@@ -62,23 +74,28 @@ async function main() {
   setInterval(() => {
     if (process.ppid !== parent) void shutdown(0);
   }, 500).unref();
-  // Last resort if this process dies some other way: never leave a Java process behind.
+  // Last resort if this process dies some other way (an uncaught error, process.exit before the
+  // stop finished): never leave a Java process or a stack.json for a dead stack behind.
   process.on('exit', () => {
-    const java = stack?.dynamoProcess;
     if (java && java.exitCode === null && java.signalCode === null) java.kill('SIGKILL');
+    if (stack) rmSync(stackFile(stack.info.home), { force: true });
   });
 
   try {
     const config = configFromEnv(process.env, args['in-memory']);
-    stack = await startStack(config);
+    starting = startStack(config, undefined, { signal: abort.signal, onDynamoLocal: (child) => (java = child) });
+    stack = await starting;
   } catch (error) {
+    if (abort.signal.aborted) return; // stopped while starting: shutdown() exits
     fail(error instanceof ConfigError ? error.message : ((error as Error)?.message ?? String(error)));
   }
+  if (stopping) return;
 
   const { info } = stack;
   void stack.dynamoExited.then((code) => {
-    // Ctrl-C in a terminal reaches Java too (exit 130/143): that is a normal stop, not a failure.
-    if (code === 130 || code === 143) return shutdown(0);
+    // Ctrl-C, a closed terminal or a SIGTERM to the process group reaches Java too (exit 130, 129,
+    // 143): that is a normal stop, not a failure.
+    if (code === 129 || code === 130 || code === 143) return shutdown(0);
     process.stderr.write(`keygate: DynamoDB Local stopped unexpectedly (exit code ${code}); shutting down\n`);
     return shutdown(1);
   });

@@ -62,7 +62,7 @@ export function toHttpAnswer(result: unknown): HttpAnswer | undefined {
   const r = result as { statusCode: unknown; headers?: unknown; cookies?: unknown; body?: unknown; isBase64Encoded?: unknown };
   const status = Number(r.statusCode);
   if (!Number.isInteger(status) || status < 100 || status > 599) return undefined;
-  const headers: Record<string, string | string[]> = {};
+  const headers: Record<string, string | string[]> = Object.create(null);
   if (r.headers && typeof r.headers === 'object') {
     for (const [name, value] of Object.entries(r.headers as Record<string, unknown>)) {
       if (value !== undefined && value !== null) headers[name.toLowerCase()] = String(value);

@@ -33,8 +33,23 @@ export interface RequestInfo {
   timeEpoch: number;
 }
 
+/**
+ * Name → value pairs as the plain object JSON.parse would make of them, which is what a Lambda gets:
+ * every name an own property, `constructor` or `__proto__` included. Built in a Map first, so no
+ * name is ever looked up on Object.prototype.
+ */
+function toObject(map: Map<string, string>): Record<string, string> {
+  return Object.fromEntries(map);
+}
+
+/** Appends `value` to `name`, comma-joined with any earlier value, as API Gateway joins repeats. */
+function join(map: Map<string, string>, name: string, value: string): void {
+  const earlier = map.get(name);
+  map.set(name, earlier === undefined ? value : `${earlier},${value}`);
+}
+
 export function collectHeaders(rawHeaders: readonly string[]): { headers: Record<string, string>; cookies: string[] } {
-  const headers: Record<string, string> = {};
+  const headers = new Map<string, string>();
   const cookies: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i].toLowerCase();
@@ -43,9 +58,14 @@ export function collectHeaders(rawHeaders: readonly string[]): { headers: Record
       cookies.push(...value.split(';').map((c) => c.trim()).filter(Boolean));
       continue;
     }
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    join(headers, name, value);
   }
-  return { headers, cookies };
+  return { headers: toObject(headers), cookies };
+}
+
+/** A header's value; only the request's own headers count, never an Object.prototype member. */
+export function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  return Object.hasOwn(headers, name) ? headers[name] : undefined;
 }
 
 export function describeRequest(req: IncomingMessage, requestId: string, timeEpoch = Date.now()): RequestInfo {
@@ -61,8 +81,8 @@ export function describeRequest(req: IncomingMessage, requestId: string, timeEpo
     cookies,
     sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
     protocol: `HTTP/${req.httpVersion}`,
-    domainName: headers.host ?? 'localhost',
-    userAgent: headers['user-agent'] ?? '',
+    domainName: headerValue(headers, 'host') ?? 'localhost',
+    userAgent: headerValue(headers, 'user-agent') ?? '',
     timeEpoch,
   };
 }
@@ -82,11 +102,9 @@ export function requestTime(epochMs: number): string {
 /** Decoded query parameters, repeated names joined with commas; undefined when there is no query. */
 export function queryParameters(rawQueryString: string): Record<string, string> | undefined {
   if (rawQueryString === '') return undefined;
-  const out: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    out[name] = name in out ? `${out[name]},${value}` : value;
-  }
-  return out;
+  const out = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(rawQueryString)) join(out, name, value);
+  return toObject(out);
 }
 
 /**
@@ -163,7 +181,7 @@ export function lambdaProxyEvent(
   body: Buffer,
   userArn: string,
 ) {
-  const text = isTextContentType(req.headers['content-type']);
+  const text = isTextContentType(headerValue(req.headers, 'content-type'));
   return {
     version: '2.0',
     ...common(route, req),

@@ -16,6 +16,7 @@ import { createAuthorizerClient, invokeWithTimeout, type LambdaHandler } from '.
 import {
   authorizerEvent,
   describeRequest,
+  headerValue,
   lambdaContext,
   lambdaProxyEvent,
   requestTime,
@@ -23,7 +24,7 @@ import {
   type ApiIdentity,
   type RequestInfo,
 } from './event';
-import { sendMessage } from './http';
+import { forwardedHeader, sendMessage } from './http';
 import { isAllowed } from './policy';
 import { MAX_BODY_BYTES, proxy, type ProxyResult } from './proxy';
 import { matchRoute, type MatchedRoute } from './routes';
@@ -103,7 +104,7 @@ export function createGateway(options: GatewayOptions): { server: Server } {
     log: LogFields,
     backends: GatewayBackends,
   ) {
-    const token = checkAdminToken(info.headers.authorization, options.adminToken);
+    const token = checkAdminToken(headerValue(info.headers, 'authorization'), options.adminToken);
     if (token !== 'ok') {
       log.error = token === 'missing' ? 'Unauthorized' : 'Forbidden';
       return sendMessage(res, token === 'missing' ? 401 : 403, log.error, info.requestId);
@@ -147,7 +148,7 @@ export function createGateway(options: GatewayOptions): { server: Server } {
     log: LogFields,
     backends: GatewayBackends,
   ) {
-    const identity = info.headers[options.identityHeader];
+    const identity = headerValue(info.headers, options.identityHeader);
     if (identity === undefined || identity === '') {
       log.error = 'Unauthorized';
       return sendMessage(res, 401, 'Unauthorized', info.requestId);
@@ -172,9 +173,7 @@ export function createGateway(options: GatewayOptions): { server: Server } {
       return sendMessage(res, 403, 'Forbidden', info.requestId);
     }
 
-    const set: Record<string, string> = {
-      forwarded: `for=${info.sourceIp};host=${info.domainName};proto=http`,
-    };
+    const set: Record<string, string> = { forwarded: forwardedHeader(info.sourceIp, headerValue(info.headers, 'host')) };
     if (log.keyId) set[KEY_ID_HEADER] = log.keyId;
     if (log.owner) set[OWNER_HEADER] = log.owner;
     log.proxy = { responseLength: 0 };

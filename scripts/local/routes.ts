@@ -2,6 +2,10 @@
  * Route matching as API Gateway HTTP API does it: a route is a method and a path whose `{name}`
  * segments match exactly one non-empty path segment. No matching route → 404 (whatever the method).
  * Deepgram routes come from the one table, src/routes.ts; the admin routes are DESIGN §5's.
+ * A path that could mean another path once normalised or decoded matches no route at all: a `.` or
+ * `..` segment (raw or percent-encoded), or an encoded slash or backslash (`%2F`, `%5C`) or a raw
+ * backslash anywhere. Such a path never reaches the authorizer, whose policy is checked against the
+ * raw path, nor the upstream, which might resolve it to a route the key was not given.
  */
 import { ROUTES, type HttpMethod } from '../../src/routes';
 
@@ -43,11 +47,17 @@ function decode(segment: string): string {
   }
 }
 
-function matchPath(template: string, path: string): Record<string, string> | undefined {
+/** `.`, `..` (any mix of `.` and `%2e`/`%2E`), an encoded `/` or `\\`, or a backslash. */
+function isAmbiguous(segment: string): boolean {
+  if (segment.includes('\\') || /%(2f|5c)/i.test(segment)) return true;
+  const dots = segment.replace(/%2e/gi, '.');
+  return dots === '.' || dots === '..';
+}
+
+function matchPath(template: string, got: readonly string[]): Record<string, string> | undefined {
   const want = template.split('/');
-  const got = path.split('/');
   if (want.length !== got.length) return undefined;
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null);
   for (let i = 0; i < want.length; i++) {
     const param = /^\{([^}+]+)\}$/.exec(want[i]);
     if (param) {
@@ -66,10 +76,12 @@ export function matchRoute(
   path: string,
   routes: readonly RouteDefinition[] = GATEWAY_ROUTES,
 ): MatchedRoute | undefined {
+  const segments = path.split('/');
+  if (segments.some(isAmbiguous)) return undefined;
   for (const route of routes) {
     if (route.method !== method) continue;
-    const pathParameters = matchPath(route.path, path);
-    if (pathParameters) return { ...route, routeKey: `${route.method} ${route.path}`, pathParameters };
+    const params = matchPath(route.path, segments);
+    if (params) return { ...route, routeKey: `${route.method} ${route.path}`, pathParameters: { ...params } };
   }
   return undefined;
 }

@@ -177,12 +177,37 @@ export interface StackHandlers {
   admin: LambdaHandler;
 }
 
+export interface StartOptions {
+  /**
+   * Aborting stops the start: checked after each step (the port, DynamoDB Local, the table, the
+   * mock upstream), everything started so far is stopped and startStack rejects with StartAborted.
+   */
+  signal?: AbortSignal;
+  /** Called with the DynamoDB Local process as soon as it answers, before the start completes. */
+  onDynamoLocal?: (process: import('node:child_process').ChildProcess) => void;
+}
+
+/** startStack's rejection when its StartOptions.signal was aborted. */
+export class StartAborted extends Error {
+  constructor() {
+    super('start aborted');
+  }
+}
+
 const REAL_HANDLERS: StackHandlers = {
   authorizer: authorizerHandler as LambdaHandler,
   admin: adminHandler as LambdaHandler,
 };
 
-export async function startStack(config: StackConfig, handlers: StackHandlers = REAL_HANDLERS): Promise<Stack> {
+export async function startStack(
+  config: StackConfig,
+  handlers: StackHandlers = REAL_HANDLERS,
+  options: StartOptions = {},
+): Promise<Stack> {
+  const checkAborted = () => {
+    if (options.signal?.aborted) throw new StartAborted();
+  };
+  checkAborted();
   mkdirSync(config.home, { recursive: true, mode: 0o700 });
   assertNotRunning(config.home);
   const token = adminToken(config.home);
@@ -229,8 +254,11 @@ export async function startStack(config: StackConfig, handlers: StackHandlers = 
     // The port first: a port in use fails in milliseconds, before Java starts.
     const port = await listen(server, config.port);
     listening = true;
+    checkAborted();
 
     dynamo = await startDynamoLocal({ dbPath: config.inMemory ? undefined : join(config.home, 'dynamodb') });
+    options.onDynamoLocal?.(dynamo.process);
+    checkAborted();
     const dynamoExited = new Promise<number | null>((res) =>
       dynamo!.process.once('exit', (code) => {
         if (!stopping) res(code);
@@ -252,9 +280,11 @@ export async function startStack(config: StackConfig, handlers: StackHandlers = 
     } finally {
       client.destroy();
     }
+    checkAborted();
 
     if (!config.upstreamUrl) mock = await startMockUpstream();
     const upstreamUrl = config.upstreamUrl ?? mock!.url;
+    checkAborted();
 
     const info: StackInfo = {
       url: `http://127.0.0.1:${port}`,

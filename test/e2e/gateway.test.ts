@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { generateKey } from '../../src/keys/token';
-import { admin, issueKey, sampleAudio, sleep, startStack, type RunningStack } from './support/stack';
+import { admin, issueKey, rawRequest, sampleAudio, sleep, startStack, type RunningStack } from './support/stack';
 import { startRecorder } from './support/recorder';
 
 jest.setTimeout(150_000); // a stack start can take long on a loaded 2-core machine
@@ -74,6 +74,7 @@ it('POST /v1/listen with a WAV: 200, and the upstream got the bytes intact, with
   expect(got.headers['x-api-key']).toBeUndefined();
   expect(got.headers['x-keygate-key-id']).toBe(created.keyId);
   expect(got.headers['x-keygate-owner']).toBe('e2e-team');
+  expect(got.headers.forwarded).toBe(`for=127.0.0.1;host="${new URL(stack.url).host}";proto=http`);
 });
 
 it('no key → 401, an unknown key or garbage → 403, and nothing reaches the upstream', async () => {
@@ -183,6 +184,33 @@ it('unknown routes → 404; a slow upstream → 504 after the integration timeou
   expect(slow.status).toBe(504);
   expect(await slow.json()).toEqual({ message: 'Gateway Timeout' });
   expect(Date.now() - started).toBeLessThan(3000);
+});
+
+it('hostile requests: dot segments → 404 before the authorizer; Host cannot add Forwarded parameters; odd header names pass as sent', async () => {
+  const created = await key(['models']);
+  const before = upstream.received.length;
+  const paths = ['/v1/models/..', '/v1/models/%2e%2e', '/v1/models/..%2flisten', '/v1/models/a%5cb'];
+  for (const path of paths) {
+    const response = await rawRequest(stack.url, 'GET', path, { 'x-api-key': created.key });
+    expect([path, response.status, JSON.parse(response.body)]).toEqual([path, 404, { message: 'Not Found' }]);
+  }
+  expect(upstream.received.length).toBe(before);
+  await sleep(50);
+  const notFound = stack.accessLog().filter((e) => e.path.startsWith('/v1/models/') && e.status === '404');
+  expect(notFound.map((e) => [e.path, e.routeKey, e.authorizerInvoked])).toEqual(paths.map((path) => [path, '-', false]));
+
+  const response = await rawRequest(stack.url, 'GET', '/v1/models/nova-3?constructor=q', {
+    'x-api-key': created.key,
+    host: 'evil;for=9.9.9.9;proto=https',
+    constructor: 'c1',
+    ['__proto__']: 'p1',
+  });
+  expect(response.status).toBe(200);
+  const got = upstream.last('/v1/models/nova-3')!;
+  expect(got.url).toBe('/v1/models/nova-3?constructor=q');
+  expect(got.headers.forwarded).toBe('for=127.0.0.1;proto=http');
+  const named = (name: string) => got.rawHeaders.flatMap((value, i) => (i % 2 === 1 && got.rawHeaders[i - 1] === name ? [value] : []));
+  expect([named('constructor'), named('__proto__')]).toEqual([['c1'], ['p1']]);
 });
 
 it('never writes a key to its output or access log', async () => {

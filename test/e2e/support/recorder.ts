@@ -11,6 +11,8 @@ export interface Recorded {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** As received: Node's `headers` map loses a header named `__proto__`. */
+  rawHeaders: string[];
   bytes: number;
   sha256: string;
 }
@@ -25,7 +27,14 @@ export async function startRecorder(slowMs = 5000) {
       bytes += chunk.length;
     });
     req.on('end', () => {
-      const record = { method: req.method!, url: req.url!, headers: req.headers, bytes, sha256: hash.digest('hex') };
+      const record = {
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        bytes,
+        sha256: hash.digest('hex'),
+      };
       received.push(record);
       const answer = () => {
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -35,6 +35,35 @@ describe('payload 2.0 events', () => {
     expect(cookies).toEqual(['a=1', 'b=2']);
   });
 
+  it('headers named like Object.prototype members are ordinary own properties, nothing invented or dropped', () => {
+    const { headers } = collectHeaders([
+      'Constructor', 'c1',
+      '__proto__', 'p1',
+      '__proto__', 'p2',
+      'toString', 't1',
+      'hasOwnProperty', 'h1',
+    ]);
+    expect(Object.entries(headers)).toEqual([
+      ['constructor', 'c1'],
+      ['__proto__', 'p1,p2'],
+      ['tostring', 't1'],
+      ['hasownproperty', 'h1'],
+    ]);
+    // As JSON.parse would hand them to a Lambda: a plain object whose prototype is untouched.
+    expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(headers))).toEqual(headers);
+  });
+
+  it('query parameters named like Object.prototype members are ordinary own properties', () => {
+    const query = queryParameters('constructor=a&__proto__=b&__proto__=c&toString=d')!;
+    expect(Object.entries(query)).toEqual([
+      ['constructor', 'a'],
+      ['__proto__', 'b,c'],
+      ['toString', 'd'],
+    ]);
+    expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
+  });
+
   it('decodes query strings, joining repeated names', () => {
     expect(queryParameters('')).toBeUndefined();
     expect(queryParameters('model=nova-3&keyterm=a&keyterm=b%20c')).toEqual({ model: 'nova-3', keyterm: 'a,b c' });

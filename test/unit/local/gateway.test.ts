@@ -4,7 +4,7 @@
  * header mapping, limits, timeouts, streaming) and the admin bridge.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { allowPolicy, denyPolicy, parseRouteArn } from '../../../src/keys/policy';
 import type { AccessLogEntry } from '../../../scripts/local/accessLog';
@@ -24,11 +24,12 @@ interface Received {
   method?: string;
   url?: string;
   headers: IncomingHttpHeaders;
+  rawHeaders: string[];
   bytes: number;
   sha256: string;
 }
 
-/** Stand-in authorizer built on the real policy functions. Keys: `listen-key`, `throw`, `malformed`, anything else is unknown. */
+/** Stand-in authorizer built on the real policy functions. Keys: `listen-key`, `models-key`, `throw`, `malformed`, anything else is unknown. */
 function fakeAuthorizer(calls: unknown[]): LambdaHandler {
   return async (event: { routeArn: string; identitySource: string[]; headers: Record<string, string> }) => {
     calls.push(event);
@@ -37,6 +38,7 @@ function fakeAuthorizer(calls: unknown[]): LambdaHandler {
     if (key === 'throw') throw new Error('table unavailable');
     if (key === 'malformed') return { allow: 'yes' };
     if (key === 'listen-key') return allowPolicy(api, 'key_1', ['listen'], { keyId: 'key_1', owner: 'team-a', scopes: 'listen' });
+    if (key === 'models-key') return allowPolicy(api, 'key_2', ['models'], { keyId: 'key_2', owner: 'team-b', scopes: 'models' });
     return denyPolicy(api, 'anonymous', { reason: 'unknown', keyId: '' });
   };
 }
@@ -51,7 +53,7 @@ async function harness(options: Partial<GatewayOptions> & { upstream?: RequestLi
       bytes += chunk.length;
     });
     req.on('end', () => {
-      received.push({ method: req.method, url: req.url, headers: req.headers, bytes, sha256: hash.digest('hex') });
+      received.push({ method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, bytes, sha256: hash.digest('hex') });
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes', connection: 'keep-alive' });
       res.end(JSON.stringify({ ok: true }));
     });
@@ -104,6 +106,28 @@ afterEach(async () => h?.close());
 
 const post = (url: string, headers: Record<string, string> = {}, body: RequestInit['body'] = 'audio') =>
   fetch(url, { method: 'POST', headers, body, duplex: 'half' } as RequestInit);
+
+/**
+ * A request sent exactly as written (fetch would normalise `..` away and refuses to set Host).
+ * A `Host` in `headers` replaces the one Node would send.
+ */
+function raw(base: string, method: string, path: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; body: string; rawHeaders: string[] }>((resolve, reject) => {
+    const url = new URL(base);
+    const req = request({ hostname: url.hostname, port: url.port, method, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body, rawHeaders: res.rawHeaders }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The values of one header as the upstream received them, in order (rawHeaders, not Node's merged map). */
+const rawValues = (got: { rawHeaders: string[] }, name: string) =>
+  got.rawHeaders.flatMap((value, i) => (i % 2 === 1 && got.rawHeaders[i - 1].toLowerCase() === name ? [value] : []));
 
 describe('Deepgram routes', () => {
   it('401 without calling the authorizer when the key header is missing or empty', async () => {
@@ -226,6 +250,113 @@ describe('Deepgram routes', () => {
     expect((await post(`${h.url}/v1/listen`, { 'x-api-key': 'listen-key' })).status).toBe(401);
     expect((await post(`${h.url}/v1/listen`, { authorization: 'Token listen-key' })).status).toBe(200);
     expect(h.received[0].headers.authorization).toBe('Token listen-key');
+  });
+});
+
+describe('hostile requests', () => {
+  it('Forwarded: the client Host is one quoted value, never more parameters; an invalid Host is left out', async () => {
+    h = await harness();
+    const port = new URL(h.url).port;
+    const key = { 'x-api-key': 'listen-key' };
+    await raw(h.url, 'POST', '/v1/listen', { ...key, forwarded: 'for=6.6.6.6;proto=https' });
+    await raw(h.url, 'POST', '/v1/listen', { ...key, host: 'evil;for=9.9.9.9;proto=https' });
+    await raw(h.url, 'POST', '/v1/listen', { ...key, host: 'evil",for=9.9.9.9' });
+    await raw(h.url, 'POST', '/v1/listen', { ...key, host: 'evil\\' });
+    await raw(h.url, 'POST', '/v1/listen', { ...key, host: 'api.example.com' });
+    expect(h.received.map((got) => rawValues(got, 'forwarded'))).toEqual([
+      [`for=127.0.0.1;host="127.0.0.1:${port}";proto=http`],
+      ['for=127.0.0.1;proto=http'],
+      ['for=127.0.0.1;proto=http'],
+      ['for=127.0.0.1;proto=http'],
+      ['for=127.0.0.1;host=api.example.com;proto=http'],
+    ]);
+  });
+
+  it.each([
+    ['GET', '/v1/models/..'],
+    ['GET', '/v1/models/.'],
+    ['GET', '/v1/models/%2e%2e'],
+    ['GET', '/v1/models/%2E.'],
+    ['GET', '/v1/models/%2e'],
+    ['GET', '/v1/models/..%2flisten'],
+    ['GET', '/v1/models/a%2Fb'],
+    ['GET', '/v1/models/a%5cb'],
+    ['GET', '/v1/models/a\\b'],
+    ['POST', '/v1/./listen'],
+    ['POST', '/v1/models/../listen'],
+  ])('404 for %s %s (dot segment or encoded slash) without calling the authorizer or the upstream', async (method, path) => {
+    h = await harness();
+    const response = await raw(h.url, method, path, { 'x-api-key': 'models-key' });
+    expect(response.status).toBe(404);
+    expect(JSON.parse(response.body)).toEqual({ message: 'Not Found' });
+    expect(h.calls).toHaveLength(0);
+    expect(h.received).toHaveLength(0);
+  });
+
+  it('a models key still reads models whose names have dots in them', async () => {
+    h = await harness();
+    for (const path of ['/v1/models/nova-3.1', '/v1/models/...', '/v1/models/.hidden']) {
+      expect((await raw(h.url, 'GET', path, { 'x-api-key': 'models-key' })).status).toBe(200);
+    }
+    expect(h.received.map((got) => got.url)).toEqual(['/v1/models/nova-3.1', '/v1/models/...', '/v1/models/.hidden']);
+  });
+
+  it('404 for an admin path with a dot segment; the admin handler is not called', async () => {
+    const admin = jest.fn();
+    h = await harness({ admin });
+    for (const path of ['/admin/keys/..', '/admin/keys/%2e%2e/events']) {
+      expect((await raw(h.url, 'GET', path, { authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(404);
+    }
+    expect(admin).not.toHaveBeenCalled();
+  });
+
+  it('headers and query parameters named like Object.prototype members are ordinary names, both ways', async () => {
+    h = await harness({
+      upstream: (req, res) => {
+        req.resume();
+        req.on('end', () => {
+          h.received.push({ url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, bytes: 0, sha256: '' });
+          res.writeHead(200, { constructor: 'u1', ['__proto__']: 'u2', 'content-type': 'application/json' });
+          res.end('{}');
+        });
+      },
+    });
+    const response = await raw(h.url, 'GET', '/v1/models/nova-3?constructor=q1&__proto__=q2&toString=q3', {
+      'x-api-key': 'models-key',
+      constructor: 'c1',
+      ['__proto__']: 'p1',
+      hasOwnProperty: 'o1',
+      valueOf: 'v1',
+    });
+    expect(response.status).toBe(200);
+    expect(rawValues(response, 'constructor')).toEqual(['u1']);
+    expect(rawValues(response, '__proto__')).toEqual(['u2']);
+
+    const [got] = h.received;
+    expect(got.url).toBe('/v1/models/nova-3?constructor=q1&__proto__=q2&toString=q3');
+    expect(rawValues(got, 'constructor')).toEqual(['c1']);
+    expect(rawValues(got, '__proto__')).toEqual(['p1']);
+    expect(rawValues(got, 'hasownproperty')).toEqual(['o1']);
+    expect(rawValues(got, 'valueof')).toEqual(['v1']);
+
+    // The authorizer event holds them as own properties, as JSON.parse would give them to a Lambda.
+    const event = h.calls[0] as { headers: Record<string, string>; queryStringParameters: Record<string, string> };
+    const lambdaView = JSON.parse(JSON.stringify(event));
+    for (const view of [event, lambdaView]) {
+      expect(Object.entries(view.headers)).toEqual(
+        expect.arrayContaining([
+          ['constructor', 'c1'],
+          ['__proto__', 'p1'],
+          ['hasownproperty', 'o1'],
+          ['valueof', 'v1'],
+        ]),
+      );
+      expect(Object.entries(view.queryStringParameters)).toEqual([
+        ['constructor', 'q1'],
+        ['__proto__', 'q2'],
+        ['toString', 'q3'],
+      ]);
+    }
   });
 });
 

@@ -31,4 +31,37 @@ describe('matchRoute', () => {
   ])('no route for %s %s', (method, path) => {
     expect(matchRoute(method, path)).toBeUndefined();
   });
+
+  it.each([
+    '/v1/models/.',
+    '/v1/models/..',
+    '/v1/models/%2e',
+    '/v1/models/%2e%2e',
+    '/v1/models/%2E%2E',
+    '/v1/models/.%2e',
+    '/v1/models/%2E.',
+    '/v1/models/..%2flisten',
+    '/v1/models/..%2Flisten',
+    '/v1/models/a%2fb',
+    '/v1/models/a%5cb',
+    '/v1/models/a%5Cb',
+    '/v1/models/a\\b',
+    '/v1/models/%252e%252e%2f',
+  ])('a dot segment or an encoded slash matches no route: GET %s', (path) => {
+    expect(matchRoute('GET', path)).toBeUndefined();
+  });
+
+  it('dot segments anywhere in the path, admin routes included, match nothing', () => {
+    expect(matchRoute('POST', '/v1/./listen')).toBeUndefined();
+    expect(matchRoute('GET', '/admin/keys/..')).toBeUndefined();
+    expect(matchRoute('GET', '/admin/keys/%2e%2e/events')).toBeUndefined();
+    expect(matchRoute('POST', '/admin/keys/a%2Fb/revoke')).toBeUndefined();
+  });
+
+  it('dots inside a segment are ordinary characters', () => {
+    for (const id of ['nova-3.1', '...', '.hidden', 'a..b', '%2e%2e%2e']) {
+      expect(matchRoute('GET', `/v1/models/${id}`)).toMatchObject({ routeKey: 'GET /v1/models/{modelId}' });
+    }
+    expect(matchRoute('GET', '/v1/models/%2e%2e%2e')!.pathParameters).toEqual({ modelId: '...' });
+  });
 });
