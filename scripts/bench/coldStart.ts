@@ -3,29 +3,40 @@
  * its first event (a real GetItem against DynamoDB Local), for the authorizer and for the floor.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
+import { packageOffline } from '../template/package';
+import { readZip } from '../template/zip';
 import { summarize, type Summary } from './stats';
 
 const ROOT = resolve(__dirname, '../..');
 
-/** The esbuild options serverless.yml gives serverless-esbuild, for bundles built outside packaging. */
-export const LAMBDA_BUILD = {
-  bundle: true,
-  minify: true,
-  treeShaking: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  legalComments: 'none',
-} as const;
+/** serverless.yml's `custom.esbuild`, the options packaging bundles with, read from the packaged service. */
+function packagingBuildOptions(serviceDir: string): Record<string, unknown> {
+  const state = JSON.parse(readFileSync(join(serviceDir, 'out', 'serverless-state.json'), 'utf8'));
+  const { bundle, minify, treeShaking, sourcemap, target, platform, format, mainFields, legalComments } =
+    state.service.custom.esbuild;
+  return { bundle, minify, treeShaking, sourcemap, target, platform, format, mainFields, legalComments };
+}
 
-export function bundle(entry: string, outDir: string, name: string): { file: string; bytes: number } {
-  const file = join(outDir, `${name}.js`);
-  buildSync({ ...LAMBDA_BUILD, entryPoints: [resolve(ROOT, entry)], outfile: file, logLevel: 'error' });
-  return { file, bytes: statSync(file).size };
+/** The authorizer and admin bundles exactly as `serverless package` produces them, unzipped. */
+async function packagedBundles(outDir: string) {
+  const packaged = await packageOffline({ stage: 'prod' });
+  try {
+    const bundles: Record<string, { file: string; bytes: number; zipBytes: number }> = {};
+    for (const [name, zipPath] of Object.entries(packaged.artifacts)) {
+      const entry = [...readZip(readFileSync(zipPath)).entries()].find(([file]) => file.endsWith('.js'));
+      if (!entry) throw new Error(`no JavaScript in ${zipPath}`);
+      const file = join(outDir, `${name}.js`);
+      writeFileSync(file, entry[1]);
+      bundles[name] = { file, bytes: entry[1].length, zipBytes: statSync(zipPath).size };
+    }
+    return { bundles, options: packagingBuildOptions(packaged.dir) };
+  } finally {
+    packaged.dispose();
+  }
 }
 
 /** Milliseconds from `require` to the first answer, measured inside a fresh process. */
@@ -52,24 +63,27 @@ export interface ColdStartRow {
 }
 
 export interface ColdStartResult {
-  authorizer: ColdStartRow;
+  authorizer: ColdStartRow & { zipBytes: number };
   floor: ColdStartRow;
-  admin: { bytes: number };
+  admin: { bytes: number; zipBytes: number };
   sizeRatio: number;
   coldRatio: number;
 }
 
-export function benchColdStart(
+export async function benchColdStart(
   endpoint: string,
   table: string,
   key: string,
   keyId: string,
   runs = 11,
-): ColdStartResult {
+): Promise<ColdStartResult> {
   const out = mkdtempSync(join(tmpdir(), 'keygate-bench-'));
-  const authorizer = bundle('src/authorizer/handler.ts', out, 'authorizer');
-  const admin = bundle('src/admin/handler.ts', out, 'admin');
-  const floor = bundle('scripts/bench/floor.ts', out, 'floor');
+  const { bundles, options } = await packagedBundles(out);
+  const { authorizer, admin } = bundles;
+  // The floor, bundled with the very options packaging used for the authorizer.
+  const floorFile = join(out, 'floor.js');
+  buildSync({ ...options, entryPoints: [resolve(ROOT, 'scripts/bench/floor.ts')], outfile: floorFile, logLevel: 'error' });
+  const floor = { file: floorFile, bytes: statSync(floorFile).size };
   writeFileSync(join(out, 'package.json'), '{}');
   const env = {
     PATH: process.env.PATH,
@@ -105,9 +119,9 @@ export function benchColdStart(
   const floorRow = row('floor', floor.bytes);
   const authorizerRow = row('authorizer', authorizer.bytes);
   return {
-    authorizer: authorizerRow,
+    authorizer: { ...authorizerRow, zipBytes: authorizer.zipBytes },
     floor: floorRow,
-    admin: { bytes: admin.bytes },
+    admin: { bytes: admin.bytes, zipBytes: admin.zipBytes },
     sizeRatio: authorizer.bytes / floor.bytes,
     coldRatio: authorizerRow.firstAnswer.p50 / floorRow.firstAnswer.p50,
   };

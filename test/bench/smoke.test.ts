@@ -34,6 +34,8 @@ it('runs every benchmark and writes its figures as JSON', async () => {
     expect(s.p99).toBeGreaterThanOrEqual(s.p50);
   }
   expect(figures.cold.authorizer.bytes).toBeGreaterThan(100_000);
+  expect(figures.cold.authorizer.zipBytes).toBeGreaterThan(10_000);
+  expect(figures.cold.authorizer.zipBytes).toBeLessThan(figures.cold.authorizer.bytes);
   expect(figures.cold.floor.bytes).toBeGreaterThan(100_000);
   const { withLatency } = figures.gateway;
   expect(withLatency.delayMs).toBeGreaterThan(0);
