@@ -11,7 +11,7 @@ import { ensureKeysTable } from '../lib/table';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../src/store/client';
 import { DynamoKeyStore } from '../../src/store/dynamoKeyStore';
-import { generateKey, hashKey, keyIdFromHash, keyStart } from '../../src/keys/token';
+import { benchKey } from './key';
 import { benchVerify } from './verify';
 import { benchColdStart } from './coldStart';
 import { benchReads } from './reads';
@@ -52,14 +52,10 @@ async function main() {
     }
     console.log(`handler overhead on a miss (p50): ${round(verify.missOverheadPct)}%\n`);
 
-    const key = generateKey();
-    const hash = hashKey(key);
-    const keyId = keyIdFromHash(hash);
+    const { key, record } = benchKey();
+    const keyId = record.keyId;
     const client = createDocumentClient({ endpoint: dynamo.endpoint, region: 'local' });
-    await new DynamoKeyStore(client, table).create({
-      keyId, hash, start: keyStart(key), name: 'cold', scopes: ['listen'], status: 'active',
-      createdAt: new Date().toISOString(), createdBy: 'bench',
-    });
+    await new DynamoKeyStore(client, table).create(record);
     client.destroy();
     const cold = await benchColdStart(dynamo.endpoint, table, key, keyId, quick ? 2 : 15);
     console.log('2. Cold start (bundles from `serverless package`; a fresh node process requires one and answers an event with a GetItem)');

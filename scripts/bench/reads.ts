@@ -6,8 +6,7 @@
 import { createAuthorizer } from '../../src/authorizer/authorize';
 import { TtlCache } from '../../src/lib/ttlCache';
 import { createLogger } from '../../src/lib/log';
-import { generateKey, hashKey, keyIdFromHash, keyStart } from '../../src/keys/token';
-import type { KeyRecord } from '../../src/keys/record';
+import { benchKey } from './key';
 import type { KeyReader } from '../../src/store/keyStore';
 
 export interface ReadsRow {
@@ -19,18 +18,7 @@ export interface ReadsRow {
 }
 
 export async function countReads(gatewayTtl: number, memoryTtl: number, requestsPerSecond: number): Promise<ReadsRow> {
-  const key = generateKey();
-  const hash = hashKey(key);
-  const record: KeyRecord = {
-    keyId: keyIdFromHash(hash),
-    hash,
-    start: keyStart(key),
-    name: 'bench',
-    scopes: ['listen'],
-    status: 'active',
-    createdAt: new Date(0).toISOString(),
-    createdBy: 'bench',
-  };
+  const { key, record } = benchKey(['listen']);
   let now = 1_700_000_000_000;
   let reads = 0;
   const store: KeyReader = { get: async (id) => (reads++, id === record.keyId ? record : undefined) };

@@ -8,8 +8,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { handler, resetForTests } from '../../src/authorizer/handler';
 import { createDocumentClient } from '../../src/store/client';
 import { DynamoKeyStore } from '../../src/store/dynamoKeyStore';
-import { generateKey, hashKey, keyIdFromHash, keyStart } from '../../src/keys/token';
-import type { KeyRecord } from '../../src/keys/record';
+import { benchKey } from './key';
 import { summarize, timeCalls, type Summary } from './stats';
 
 export interface VerifyResult {
@@ -30,19 +29,7 @@ const event = (key: string) => ({
 });
 
 export async function benchVerify(endpoint: string, table: string, scale = 1): Promise<VerifyResult> {
-  const key = generateKey();
-  const hash = hashKey(key);
-  const record: KeyRecord = {
-    keyId: keyIdFromHash(hash),
-    hash,
-    start: keyStart(key),
-    name: 'bench',
-    owner: 'bench',
-    scopes: ['listen', 'speak'],
-    status: 'active',
-    createdAt: new Date().toISOString(),
-    createdBy: 'bench',
-  };
+  const { key, record } = benchKey(['listen', 'speak']);
   const client = createDocumentClient({ endpoint, region: 'local' });
   await new DynamoKeyStore(client, table).create(record);
 

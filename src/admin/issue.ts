@@ -1,5 +1,5 @@
 /** Minting a new key (issue and rotate): generate, hash, derive the id, write; once more on a collision. */
-import { hashKey, keyIdFromHash, keyStart } from '../keys/token';
+import { keyIdentity } from '../keys/token';
 import type { KeyRecord } from '../keys/record';
 import { ConflictError, type KeyWrite } from '../store/keyStore';
 import type { AdminDeps } from './deps';
@@ -13,8 +13,7 @@ export interface Minted {
 
 export function mint(deps: AdminDeps): Minted {
   const key = deps.generateKey(deps.prefix);
-  const hash = hashKey(key);
-  return { key, keyId: keyIdFromHash(hash), hash, start: keyStart(key) };
+  return { key, ...keyIdentity(key) };
 }
 
 /**

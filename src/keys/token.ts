@@ -68,6 +68,12 @@ export function keyIdFromHash(hash: string): string {
 
 export const KEY_ID_PATTERN = /^key_[0-9a-f]{32}$/;
 
+/** What is stored about a key: its id, hash and display-safe start; never the key itself. */
+export function keyIdentity(key: string): { keyId: string; hash: string; start: string } {
+  const hash = hashKey(key);
+  return { keyId: keyIdFromHash(hash), hash, start: keyStart(key) };
+}
+
 /** Display-safe beginning of a key, e.g. `kg_3fA9xQ...`, for humans matching a key to a record. */
 export function keyStart(key: string): string {
   const separator = key.indexOf('_');

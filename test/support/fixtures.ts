@@ -1,5 +1,5 @@
 /** Builders for authorizer events and key records used across tests. */
-import { generateKey, hashKey, keyIdFromHash, keyStart } from '../../src/keys/token';
+import { generateKey, keyIdentity } from '../../src/keys/token';
 import type { KeyRecord } from '../../src/keys/record';
 
 export const API = 'arn:aws:execute-api:eu-west-1:123456789012:abcdef1234';
@@ -49,11 +49,8 @@ export function eventV1(headers: Record<string, string>, method = 'POST', path =
 /** A fresh key and the record that stores it. */
 export function issued(overrides: Partial<KeyRecord> = {}, prefix = 'kg'): { key: string; record: KeyRecord } {
   const key = generateKey(prefix);
-  const hash = hashKey(key);
   const record: KeyRecord = {
-    keyId: keyIdFromHash(hash),
-    hash,
-    start: keyStart(key),
+    ...keyIdentity(key),
     name: 'test key',
     owner: 'team-a',
     scopes: ['listen'],

@@ -7,6 +7,7 @@ import {
   hashKey,
   isWellFormedKey,
   keyIdFromHash,
+  keyIdentity,
   keyStart,
 } from '../../../src/keys/token';
 import { base62, base62Width } from '../../../src/keys/base62';
@@ -83,5 +84,14 @@ describe('hashing and key ids', () => {
   it('shows only the prefix and six characters', () => {
     const key = generateKey();
     expect(keyStart(key)).toBe(`${key.slice(0, 9)}...`);
+  });
+});
+
+describe('keyIdentity', () => {
+  it('is what gets stored: id, hash and start, never the key', () => {
+    const key = generateKey();
+    const identity = keyIdentity(key);
+    expect(identity).toEqual({ keyId: keyIdFromHash(hashKey(key)), hash: hashKey(key), start: keyStart(key) });
+    expect(JSON.stringify(identity)).not.toContain(key.slice(3));
   });
 });
