@@ -133,6 +133,17 @@ describe('keys CLI against the running stack', () => {
     expect(JSON.parse(revoked.stdout).status).toBe('revoked');
   });
 
+  it('through npm itself (`npm run keys -- create ...`) stdout is the JSON record alone', async () => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const { stdout } = await run(npm, ['run', 'keys', '--', 'create', '--name', 'via npm', '--scopes', 'speak'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, KEYGATE_HOME: stack.home },
+    });
+    const record = JSON.parse(stdout);
+    expect(record).toMatchObject({ name: 'via npm', scopes: ['speak'], status: 'active' });
+    expect(record.key).toMatch(/^kg_/);
+  });
+
   it('fails with one line on stderr and a non-zero exit', async () => {
     const missing = await keys('show', 'key_00000000000000000000000000000000');
     expect(missing.code).toBe(1);
