@@ -11,6 +11,33 @@ export interface Minted {
   start: string;
 }
 
+export interface NewKeyFields {
+  name: string;
+  owner?: string;
+  scopes: string[];
+  createdAt: string;
+  createdBy: string;
+  expiresAt?: number;
+  metadata?: Record<string, string>;
+  rotatedFrom?: string;
+}
+
+/** The record of a freshly minted key: active, with absent optional fields left out (not undefined). */
+export function newKeyRecord({ keyId, hash, start }: Minted, fields: NewKeyFields): KeyRecord {
+  const { owner, expiresAt, metadata, rotatedFrom, ...required } = fields;
+  return {
+    keyId,
+    hash,
+    start,
+    ...required,
+    ...(owner !== undefined ? { owner } : {}),
+    status: 'active',
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    ...(metadata && Object.keys(metadata).length ? { metadata } : {}),
+    ...(rotatedFrom !== undefined ? { rotatedFrom } : {}),
+  };
+}
+
 export function mint(deps: AdminDeps): Minted {
   const key = deps.generateKey(deps.prefix);
   return { key, ...keyIdentity(key) };

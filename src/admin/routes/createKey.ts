@@ -1,10 +1,9 @@
 /** POST /admin/keys: issue a key. The only answer, with rotate, that contains the key itself. */
-import type { KeyRecord } from '../../keys/record';
 import { actorOf, defaultExpiry, expiryRules, requestIdOf, type AdminDeps, type AdminRoute } from '../deps';
 import { invalidField } from '../errors';
 import { json } from '../http';
 import { changes } from '../audit';
-import { writeNewKey } from '../issue';
+import { newKeyRecord, writeNewKey } from '../issue';
 import { objectBody, parseExpiry, parseMetadata, parseName, parseOwner, parseScopes } from '../validation';
 import { viewIssuedKey } from '../view';
 
@@ -29,20 +28,9 @@ export function createKey(deps: AdminDeps): AdminRoute {
       const at = new Date(nowMs).toISOString();
       const actor = actorOf(event, deps);
       const requestId = requestIdOf(event);
-      const { key, record } = await writeNewKey(deps, ({ keyId, hash, start }) => {
-        const record: KeyRecord = {
-          keyId,
-          hash,
-          start,
-          name,
-          ...(owner !== undefined ? { owner } : {}),
-          scopes,
-          status: 'active',
-          createdAt: at,
-          createdBy: actor,
-          ...(expiresAt !== undefined ? { expiresAt } : {}),
-          ...(Object.keys(metadata).length ? { metadata } : {}),
-        };
+      const { key, record } = await writeNewKey(deps, (minted) => {
+        const { keyId } = minted;
+        const record = newKeyRecord(minted, { name, owner, scopes, createdAt: at, createdBy: actor, expiresAt, metadata });
         const audit = { keyId, action: 'create' as const, at, actor, requestId, changes: changes(undefined, record) };
         return { record, write: { create: record, events: [audit] } };
       });

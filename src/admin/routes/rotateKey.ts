@@ -13,7 +13,7 @@ import {
 import { HttpError } from '../errors';
 import { json } from '../http';
 import { changes } from '../audit';
-import { writeNewKey } from '../issue';
+import { newKeyRecord, writeNewKey } from '../issue';
 import { objectBody, parseExpiry, parseGracePeriod } from '../validation';
 import { viewIssuedKey } from '../view';
 
@@ -54,21 +54,18 @@ export function rotateKey(deps: AdminDeps): AdminRoute {
       const at = new Date(nowMs).toISOString();
       const actor = actorOf(event, deps);
       const requestId = requestIdOf(event);
-      const { key, record } = await writeNewKey(deps, ({ keyId, hash, start }) => {
-        const record: KeyRecord = {
-          keyId,
-          hash,
-          start,
+      const { key, record } = await writeNewKey(deps, (minted) => {
+        const { keyId } = minted;
+        const record = newKeyRecord(minted, {
           name: old.name,
-          ...(old.owner !== undefined ? { owner: old.owner } : {}),
+          owner: old.owner,
           scopes: [...old.scopes],
-          status: 'active',
           createdAt: at,
           createdBy: actor,
-          ...(newExpiry !== undefined ? { expiresAt: newExpiry } : {}),
-          ...(old.metadata ? { metadata: { ...old.metadata } } : {}),
+          expiresAt: newExpiry,
+          metadata: old.metadata ? { ...old.metadata } : undefined,
           rotatedFrom: oldKeyId,
-        };
+        });
         const retired: KeyRecord = { ...old, expiresAt: oldExpiry, rotatedTo: keyId, updatedAt: at };
         return {
           record,
