@@ -4,7 +4,7 @@
  * answers only after `slowMs` (for the integration timeout).
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Recorded {
@@ -17,28 +17,27 @@ export interface Recorded {
   sha256: string;
 }
 
+/** Reads a request's body to its end and hands over what arrived: headers, size and SHA-256. */
+export function recordRequest(req: IncomingMessage, done: (record: Recorded) => void): void {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  req.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+  });
+  req.on('end', () =>
+    done({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, bytes, sha256: hash.digest('hex') }),
+  );
+}
+
 export async function startRecorder(slowMs = 5000) {
   const received: Recorded[] = [];
   const server = createServer((req, res) => {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    req.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-    });
-    req.on('end', () => {
-      const record = {
-        method: req.method!,
-        url: req.url!,
-        headers: req.headers,
-        rawHeaders: req.rawHeaders,
-        bytes,
-        sha256: hash.digest('hex'),
-      };
+    recordRequest(req, (record) => {
       received.push(record);
       const answer = () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ recorded: true, bytes }));
+        res.end(JSON.stringify({ recorded: true, bytes: record.bytes }));
       };
       if (req.url === '/v1/models/slow') setTimeout(answer, slowMs).unref();
       else answer();

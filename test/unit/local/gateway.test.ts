@@ -4,13 +4,14 @@
  * header mapping, limits, timeouts, streaming) and the admin bridge.
  */
 import { createHash } from 'node:crypto';
-import { createServer, request, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import { createServer, request, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { allowPolicy, denyPolicy, parseRouteArn } from '../../../src/keys/policy';
 import type { AccessLogEntry } from '../../../scripts/local/accessLog';
 import type { LambdaHandler } from '../../../scripts/local/authorizer';
 import { localApi } from '../../../scripts/local/event';
 import { createGateway, type GatewayOptions } from '../../../scripts/local/gateway';
+import { recordRequest, type Recorded } from '../../e2e/support/recorder';
 
 const ADMIN_TOKEN = 'local-admin-token-0123456789abcdefghijklmnop';
 
@@ -20,14 +21,7 @@ function listen(server: Server): Promise<string> {
   );
 }
 
-interface Received {
-  method?: string;
-  url?: string;
-  headers: IncomingHttpHeaders;
-  rawHeaders: string[];
-  bytes: number;
-  sha256: string;
-}
+type Received = Recorded;
 
 /** Stand-in authorizer built on the real policy functions. Keys: `listen-key`, `models-key`, `throw`, `malformed`, anything else is unknown. */
 function fakeAuthorizer(calls: unknown[]): LambdaHandler {
@@ -45,19 +39,12 @@ function fakeAuthorizer(calls: unknown[]): LambdaHandler {
 
 async function harness(options: Partial<GatewayOptions> & { upstream?: RequestListener; admin?: LambdaHandler } = {}) {
   const received: Received[] = [];
-  const recorder: RequestListener = (req, res) => {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    req.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-    });
-    req.on('end', () => {
-      received.push({ method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, bytes, sha256: hash.digest('hex') });
+  const recorder: RequestListener = (req, res) =>
+    recordRequest(req, (record) => {
+      received.push(record);
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': 'yes', connection: 'keep-alive' });
       res.end(JSON.stringify({ ok: true }));
     });
-  };
   const upstream = createServer(options.upstream ?? recorder);
   const upstreamUrl = await listen(upstream);
   const calls: unknown[] = [];
@@ -315,7 +302,7 @@ describe('hostile requests', () => {
       upstream: (req, res) => {
         req.resume();
         req.on('end', () => {
-          h.received.push({ url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, bytes: 0, sha256: '' });
+          h.received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, bytes: 0, sha256: '' });
           res.writeHead(200, { constructor: 'u1', ['__proto__']: 'u2', 'content-type': 'application/json' });
           res.end('{}');
         });
